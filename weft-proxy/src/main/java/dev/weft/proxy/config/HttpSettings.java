@@ -1,0 +1,37 @@
+package dev.weft.proxy.config;
+
+import dev.weft.proxy.route.RouteTable;
+
+/**
+ * The settings of a listener's http_connection_manager.
+ *
+ * @param statPrefix                 prefix of the listener's stats
+ * @param routes                     the compiled inline route_config
+ * @param codec                      which HTTP versions the listener accepts
+ * @param maxRequestHeadersBytes     request head larger than this gets 431 (default 60 KiB)
+ * @param requestTimeoutMillis       whole-request timeout, 0 for none
+ * @param streamIdleTimeoutMillis    a stream with no activity this long is reset, 0 for none
+ * @param drainTimeoutMillis         how long in-flight requests get on graceful shutdown
+ * @param useRemoteAddress           whether the peer address is appended to x-forwarded-for
+ * @param generateRequestId          whether x-request-id is generated when absent
+ * @param http2MaxConcurrentStreams  SETTINGS_MAX_CONCURRENT_STREAMS offered to downstream
+ * @param http2InitialStreamWindow   initial HTTP/2 stream flow-control window
+ * @param http2InitialConnectionWindow initial HTTP/2 connection flow-control window
+ */
+public record HttpSettings(
+        String statPrefix,
+        RouteTable routes,
+        CodecType codec,
+        int maxRequestHeadersBytes,
+        long requestTimeoutMillis,
+        long streamIdleTimeoutMillis,
+        long drainTimeoutMillis,
+        boolean useRemoteAddress,
+        boolean generateRequestId,
+        int http2MaxConcurrentStreams,
+        int http2InitialStreamWindow,
+        int http2InitialConnectionWindow) {
+
+    /** HTTP versions a listener accepts (http_connection_manager codec_type). */
+    public enum CodecType { AUTO, HTTP1, HTTP2 }
+}
