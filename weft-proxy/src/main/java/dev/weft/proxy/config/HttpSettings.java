@@ -17,6 +17,7 @@ import dev.weft.proxy.route.RouteTable;
  * @param http2MaxConcurrentStreams  SETTINGS_MAX_CONCURRENT_STREAMS offered to downstream
  * @param http2InitialStreamWindow   initial HTTP/2 stream flow-control window
  * @param http2InitialConnectionWindow initial HTTP/2 connection flow-control window
+ * @param upgradeTypes               upgrade protocols allowed through (upgrade_configs), lower case, e.g. "websocket"
  */
 public record HttpSettings(
         String statPrefix,
@@ -30,7 +31,12 @@ public record HttpSettings(
         boolean generateRequestId,
         int http2MaxConcurrentStreams,
         int http2InitialStreamWindow,
-        int http2InitialConnectionWindow) {
+        int http2InitialConnectionWindow,
+        java.util.Set<String> upgradeTypes) {
+
+    public HttpSettings {
+        upgradeTypes = java.util.Set.copyOf(upgradeTypes);
+    }
 
     /** HTTP versions a listener accepts (http_connection_manager codec_type). */
     public enum CodecType { AUTO, HTTP1, HTTP2 }
