@@ -1,0 +1,34 @@
+package dev.weft.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code weft} command: one entry point for the proxy, the model-server simulator and the demo. */
+@Command(name = "weft",
+        mixinStandardHelpOptions = true,
+        version = "weft 0.1.0",
+        description = "Weft: a service mesh for AI model serving.",
+        subcommands = {ProxyCommand.class, ModelServerCommand.class, DemoCommand.class})
+public final class Weft implements Runnable {
+    @CommandLine.Spec
+    private CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The configured picocli command line, shared by main and tests. */
+    public static CommandLine commandLine() {
+        return new CommandLine(new Weft())
+                .setCaseInsensitiveEnumValuesAllowed(true)
+                .setExecutionExceptionHandler((ex, cl, parse) -> {
+                    cl.getErr().println("weft " + cl.getCommandName() + ": " + ex.getMessage());
+                    return 1;
+                });
+    }
+}

@@ -1,0 +1,241 @@
+package dev.weft.proxy.admin;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.util.JsonFormat;
+import dev.weft.proxy.ProxyServer;
+import dev.weft.proxy.lb.Endpoint;
+import dev.weft.proxy.transport.Transport;
+import dev.weft.proxy.upstream.UpstreamCluster;
+import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
+import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.Iterator;
+import java.util.Map;
+
+/**
+ * The admin endpoint: /ready, /stats, /config_dump, /clusters and /quitquitquit (POST), modelled
+ * on Envoy's admin interface so the same habits and scripts work.
+ */
+public final class AdminServer implements AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final JsonFormat.Printer PRINTER = JsonFormat.printer()
+            .usingTypeRegistry(JsonFormat.TypeRegistry.newBuilder()
+                    .add(HttpConnectionManager.getDescriptor())
+                    .add(Router.getDescriptor())
+                    .add(DownstreamTlsContext.getDescriptor())
+                    .add(UpstreamTlsContext.getDescriptor())
+                    .add(HttpProtocolOptions.getDescriptor())
+                    .build())
+            .preservingProtoFieldNames();
+
+    private final Channel channel;
+
+    private AdminServer(Channel channel) {
+        this.channel = channel;
+    }
+
+    /** Binds the admin endpoint for {@code proxy}. */
+    public static AdminServer start(ProxyServer proxy, EventLoopGroup group, Transport transport, InetSocketAddress address) throws IOException {
+        ServerBootstrap b = new ServerBootstrap()
+                .group(group)
+                .channel(transport.serverChannelClass())
+                .childHandler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(64 * 1024), new Handler(proxy));
+                    }
+                });
+        try {
+            return new AdminServer(b.bind(address).syncUninterruptibly().channel());
+        } catch (RuntimeException e) {
+            throw new IOException("admin: cannot bind " + address + ": " + e.getMessage(), e);
+        }
+    }
+
+    public int port() {
+        return ((InetSocketAddress) channel.localAddress()).getPort();
+    }
+
+    @Override
+    public void close() {
+        channel.close();
+    }
+
+    private static final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
+        private final ProxyServer proxy;
+
+        Handler(ProxyServer proxy) {
+            this.proxy = proxy;
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
+            QueryStringDecoder q = new QueryStringDecoder(req.uri());
+            boolean json = "json".equals(first(q, "format"));
+            FullHttpResponse resp = switch (q.path()) {
+                case "/ready" -> proxy.isReady() ? text(HttpResponseStatus.OK, "LIVE\n")
+                        : text(HttpResponseStatus.SERVICE_UNAVAILABLE, "DRAINING\n");
+                case "/stats" -> json ? json(statsJson()) : text(HttpResponseStatus.OK, statsText(first(q, "filter")));
+                case "/config_dump" -> json(configDump());
+                case "/clusters" -> json ? json(clustersJson()) : text(HttpResponseStatus.OK, clustersText());
+                case "/quitquitquit" -> quit(req);
+                case "/" -> text(HttpResponseStatus.OK, "weft admin: /ready /stats /config_dump /clusters /quitquitquit (POST)\n");
+                default -> text(HttpResponseStatus.NOT_FOUND, "no admin endpoint " + q.path() + "\n");
+            };
+            boolean keepAlive = HttpUtil.isKeepAlive(req);
+            HttpUtil.setKeepAlive(resp, keepAlive);
+            var f = ctx.writeAndFlush(resp);
+            if (!keepAlive) {
+                f.addListener(ChannelFutureListener.CLOSE);
+            }
+        }
+
+        private FullHttpResponse quit(FullHttpRequest req) {
+            if (!HttpMethod.POST.equals(req.method())) {
+                return text(HttpResponseStatus.METHOD_NOT_ALLOWED, "use POST /quitquitquit\n");
+            }
+            long drain = proxy.snapshot().listeners().stream().mapToLong(l -> l.http().drainTimeoutMillis()).max().orElse(5000);
+            proxy.drainAndStop(drain);
+            return text(HttpResponseStatus.OK, "OK\n");
+        }
+
+        private String statsText(String filter) {
+            StringBuilder sb = new StringBuilder();
+            for (Map.Entry<String, Long> e : proxy.stats().snapshot().entrySet()) {
+                if (filter == null || e.getKey().contains(filter)) {
+                    sb.append(e.getKey()).append(": ").append(e.getValue()).append('\n');
+                }
+            }
+            return sb.toString();
+        }
+
+        private JsonNode statsJson() {
+            ObjectNode o = JSON.createObjectNode();
+            proxy.stats().snapshot().forEach(o::put);
+            return o;
+        }
+
+        private JsonNode configDump() {
+            ObjectNode o = JSON.createObjectNode();
+            o.put("version", proxy.snapshot().version());
+            try {
+                JsonNode bootstrap = JSON.readTree(PRINTER.print(proxy.snapshot().source()));
+                redactKeys(bootstrap);
+                o.set("bootstrap", bootstrap);
+            } catch (InvalidProtocolBufferException | com.fasterxml.jackson.core.JsonProcessingException e) {
+                o.put("error", "cannot print the bootstrap: " + e.getMessage());
+            }
+            return o;
+        }
+
+        /** Private keys never leave the proxy, not even to its admin: replace inline key material. */
+        private static void redactKeys(JsonNode node) {
+            if (node instanceof ObjectNode obj) {
+                JsonNode key = obj.get("private_key");
+                if (key instanceof ObjectNode k && (k.has("inline_string") || k.has("inline_bytes"))) {
+                    k.removeAll();
+                    k.put("inline_string", "[redacted]");
+                }
+                for (Iterator<JsonNode> it = obj.elements(); it.hasNext(); ) {
+                    redactKeys(it.next());
+                }
+            } else if (node != null && node.isArray()) {
+                node.forEach(AdminServer.Handler::redactKeys);
+            }
+        }
+
+        private String clustersText() {
+            StringBuilder sb = new StringBuilder();
+            for (UpstreamCluster c : proxy.clusters().clusters().values()) {
+                String p = c.name() + "::";
+                sb.append(p).append("type::").append(c.spec().type()).append('\n');
+                for (Endpoint e : c.endpoints()) {
+                    String h = p + e.address().getAddress().getHostAddress() + ":" + e.address().getPort() + "::";
+                    sb.append(h).append("health_flags::").append(e.healthy() ? "healthy" : "/failed_eds_health").append('\n');
+                    sb.append(h).append("weight::").append(e.weight()).append('\n');
+                    sb.append(h).append("priority::").append(e.priority()).append('\n');
+                    sb.append(h).append("rq_active::").append(e.activeRequests()).append('\n');
+                }
+            }
+            return sb.toString();
+        }
+
+        private JsonNode clustersJson() {
+            ObjectNode root = JSON.createObjectNode();
+            var arr = root.putArray("clusters");
+            for (UpstreamCluster c : proxy.clusters().clusters().values()) {
+                ObjectNode co = arr.addObject();
+                co.put("name", c.name());
+                co.put("type", c.spec().type().name());
+                var eps = co.putArray("endpoints");
+                for (Endpoint e : c.endpoints()) {
+                    ObjectNode eo = eps.addObject();
+                    eo.put("address", e.address().getAddress().getHostAddress() + ":" + e.address().getPort());
+                    eo.put("healthy", e.healthy());
+                    eo.put("weight", e.weight());
+                    eo.put("priority", e.priority());
+                    eo.put("rq_active", e.activeRequests());
+                }
+            }
+            return root;
+        }
+
+        private static String first(QueryStringDecoder q, String name) {
+            var v = q.parameters().get(name);
+            return v == null || v.isEmpty() ? null : v.get(0);
+        }
+
+        private static FullHttpResponse text(HttpResponseStatus status, String body) {
+            FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
+                    Unpooled.copiedBuffer(body, StandardCharsets.UTF_8));
+            r.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
+            HttpUtil.setContentLength(r, r.content().readableBytes());
+            return r;
+        }
+
+        private static FullHttpResponse json(JsonNode node) {
+            FullHttpResponse r;
+            try {
+                r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
+                        Unpooled.wrappedBuffer(JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(node)));
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                return text(HttpResponseStatus.INTERNAL_SERVER_ERROR, e.getMessage() + "\n");
+            }
+            r.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json");
+            HttpUtil.setContentLength(r, r.content().readableBytes());
+            return r;
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close();
+        }
+    }
+}

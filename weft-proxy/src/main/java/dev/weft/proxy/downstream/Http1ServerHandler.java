@@ -1,0 +1,235 @@
+package dev.weft.proxy.downstream;
+
+import dev.weft.proxy.http.LocalReply;
+import dev.weft.proxy.http.WeftError;
+import dev.weft.proxy.http1.MalformedRequest;
+import dev.weft.proxy.http1.StrictHttp1RequestDecoder;
+import dev.weft.proxy.router.Downstream;
+import dev.weft.proxy.router.Exchange;
+import dev.weft.proxy.router.ListenerContext;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.ReferenceCountUtil;
+import java.util.ArrayDeque;
+
+/**
+ * A downstream HTTP/1.1 connection: one exchange at a time, pipelined requests queued behind it,
+ * keep-alive unless the client or the proxy (draining, a broken exchange) ends it.
+ *
+ * <p>Reference counting: request messages are handed to the current exchange, which owns them;
+ * queued pipelined messages are owned by this handler until dispatched, and released on close.
+ */
+public final class Http1ServerHandler extends ChannelInboundHandlerAdapter implements Downstream {
+    private final ListenerContext listener;
+    private final StrictHttp1RequestDecoder decoder;
+    private final boolean secure;
+    private final ConnectionTracker tracker;
+    private final ArrayDeque<Object> queued = new ArrayDeque<>();
+    private Channel channel;
+    private Exchange current;
+    private boolean keepAlive = true;
+    private boolean http10;
+
+    public Http1ServerHandler(ListenerContext listener, StrictHttp1RequestDecoder decoder, boolean secure, ConnectionTracker tracker) {
+        this.listener = listener;
+        this.decoder = decoder;
+        this.secure = secure;
+        this.tracker = tracker;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        channel = ctx.channel();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof MalformedRequest bad) {
+            rejectMalformed(bad);
+            return;
+        }
+        if (!queued.isEmpty() || (msg instanceof HttpRequest && current != null)) {
+            queued.add(msg);
+            ctx.channel().config().setAutoRead(false);
+            return;
+        }
+        dispatch(msg);
+    }
+
+    private void dispatch(Object msg) {
+        if (msg instanceof HttpRequest req) {
+            keepAlive = HttpUtil.isKeepAlive(req);
+            http10 = req.protocolVersion().equals(HttpVersion.HTTP_1_0);
+            current = new Exchange(listener, this, channel.remoteAddress());
+            tracker.requestStarted();
+            current.onRequest(msg);
+        } else if (current != null) {
+            current.onRequest(msg);
+        } else {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    private void rejectMalformed(MalformedRequest bad) {
+        if (current != null) {
+            current.cancel();
+            current = null;
+            tracker.requestFinished();
+        }
+        releaseQueued();
+        WeftError error = bad.status() == 431 ? WeftError.REQUEST_HEADERS_TOO_LARGE : WeftError.BAD_REQUEST;
+        FullHttpResponse r = LocalReply.create(channel.alloc(), error, bad.reason(), false, false);
+        r.setStatus(io.netty.handler.codec.http.HttpResponseStatus.valueOf(bad.status()));
+        r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        channel.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (current != null) {
+            current.onRequestReadComplete();
+        }
+        ctx.fireChannelReadComplete();
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (ctx.channel().isWritable() && current != null) {
+            current.onDownstreamWritable();
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        if (current != null) {
+            current.cancel();
+            current = null;
+            tracker.requestFinished();
+        }
+        releaseQueued();
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof DrainEvent) {
+            if (current == null) {
+                ctx.close();
+            }
+            return;
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        ctx.close();
+    }
+
+    private void releaseQueued() {
+        Object m;
+        while ((m = queued.poll()) != null) {
+            ReferenceCountUtil.release(m);
+        }
+    }
+
+    // ---------------------------------------------------------------- Downstream
+
+    @Override
+    public Channel channel() {
+        return channel;
+    }
+
+    @Override
+    public boolean secure() {
+        return secure;
+    }
+
+    @Override
+    public boolean http2() {
+        return false;
+    }
+
+    @Override
+    public void prepareResponse(HttpResponse response, boolean headRequest) {
+        response.setProtocolVersion(HttpVersion.HTTP_1_1);
+        int code = response.status().code();
+        boolean noBody = headRequest || code < 200 || code == 204 || code == 304;
+        if (!noBody && !HttpUtil.isContentLengthSet(response)) {
+            if (response instanceof FullHttpResponse full) {
+                HttpUtil.setContentLength(response, full.content().readableBytes());
+            } else if (http10) {
+                keepAlive = false; // an HTTP/1.0 client reads to the end of the connection
+            } else {
+                HttpUtil.setTransferEncodingChunked(response, true);
+            }
+        }
+        if (code == 101) {
+            return;
+        }
+        if (!keepAlive || tracker.draining()) {
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            keepAlive = false;
+        } else if (http10) {
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+        }
+    }
+
+    @Override
+    public void setRequestReading(boolean reading) {
+        if (queued.isEmpty()) {
+            channel.config().setAutoRead(reading);
+        }
+    }
+
+    @Override
+    public void exchangeFinished(Exchange exchange, boolean reusable) {
+        if (exchange != current) {
+            return;
+        }
+        current = null;
+        tracker.requestFinished();
+        if (!reusable || !keepAlive || tracker.draining()) {
+            channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+            releaseQueued();
+            return;
+        }
+        Object m;
+        while ((m = queued.peek()) != null) {
+            if (m instanceof HttpRequest && current != null) {
+                return; // the next exchange is running; the rest waits for it
+            }
+            queued.poll();
+            dispatch(m);
+        }
+        channel.config().setAutoRead(true);
+    }
+
+    @Override
+    public void abort() {
+        releaseQueued();
+        channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    @Override
+    public void upgradeAccepted() {
+        decoder.upgradeAccepted();
+    }
+
+    @Override
+    public void upgradeRejected() {
+        decoder.upgradeRejected();
+    }
+
+}

@@ -1,0 +1,121 @@
+package dev.weft.proxy.downstream;
+
+import dev.weft.proxy.config.HttpSettings;
+import dev.weft.proxy.config.ListenerSpec;
+import dev.weft.proxy.http1.StrictHttp1RequestDecoder;
+import dev.weft.proxy.router.ListenerContext;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.handler.codec.http.HttpResponseEncoder;
+import io.netty.handler.codec.http2.Http2CodecUtil;
+import io.netty.handler.codec.http2.Http2FrameCodec;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
+import java.util.List;
+
+/**
+ * Builds a downstream connection's pipeline: TLS with ALPN when the listener has a TLS context;
+ * otherwise HTTP/1.1, HTTP/2 with prior knowledge, or (codec AUTO) whichever the first bytes say.
+ */
+public final class ListenerInitializer extends ChannelInitializer<Channel> {
+    private final ListenerSpec spec;
+    private final ListenerContext context;
+    private final ConnectionTracker tracker;
+
+    public ListenerInitializer(ListenerSpec spec, ListenerContext context, ConnectionTracker tracker) {
+        this.spec = spec;
+        this.context = context;
+        this.tracker = tracker;
+    }
+
+    @Override
+    protected void initChannel(Channel ch) {
+        tracker.add(ch);
+        context.connectionOpened();
+        ch.closeFuture().addListener(f -> context.connectionClosed());
+        ChannelPipeline p = ch.pipeline();
+        if (spec.tls() != null) {
+            p.addLast(spec.tls().newHandler(ch.alloc()), new Alpn());
+            return;
+        }
+        switch (spec.http().codec()) {
+            case HTTP1 -> http1(p, false);
+            case HTTP2 -> http2(p, false);
+            case AUTO -> p.addLast(new PrefaceDetector());
+        }
+    }
+
+    private void http1(ChannelPipeline p, boolean secure) {
+        StrictHttp1RequestDecoder decoder = new StrictHttp1RequestDecoder(spec.http().maxRequestHeadersBytes());
+        p.addLast(decoder, new HttpResponseEncoder(), new Http1ServerHandler(context, decoder, secure, tracker));
+    }
+
+    private void http2(ChannelPipeline p, boolean secure) {
+        HttpSettings s = spec.http();
+        Http2FrameCodec codec = Http2FrameCodecBuilder.forServer()
+                .initialSettings(Http2Settings.defaultSettings()
+                        .maxConcurrentStreams(s.http2MaxConcurrentStreams())
+                        .initialWindowSize(s.http2InitialStreamWindow())
+                        .maxHeaderListSize(s.maxRequestHeadersBytes()))
+                .validateHeaders(true)
+                .build();
+        p.addLast(codec, new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
+            @Override
+            protected void initChannel(Http2StreamChannel stream) {
+                stream.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(true),
+                        new Http2StreamServerHandler(context, secure, tracker));
+            }
+        }));
+    }
+
+    /** Tells HTTP/2 prior knowledge (the connection preface) from HTTP/1.x by the first bytes. */
+    private final class PrefaceDetector extends ByteToMessageDecoder {
+        private final ByteBuf preface = Http2CodecUtil.connectionPrefaceBuf();
+
+        @Override
+        protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+            int n = Math.min(in.readableBytes(), preface.readableBytes());
+            for (int i = 0; i < n; i++) {
+                if (in.getByte(in.readerIndex() + i) != preface.getByte(i)) {
+                    http1(ctx.pipeline(), false);
+                    ctx.pipeline().remove(this);
+                    return;
+                }
+            }
+            if (n == preface.readableBytes()) {
+                http2(ctx.pipeline(), false);
+                ctx.pipeline().remove(this);
+            }
+        }
+
+        @Override
+        protected void handlerRemoved0(ChannelHandlerContext ctx) {
+            preface.release();
+        }
+    }
+
+    /** Picks HTTP/2 or HTTP/1.1 from the TLS handshake's ALPN result. */
+    private final class Alpn extends ApplicationProtocolNegotiationHandler {
+        Alpn() {
+            super(ApplicationProtocolNames.HTTP_1_1);
+        }
+
+        @Override
+        protected void configurePipeline(ChannelHandlerContext ctx, String protocol) {
+            if (ApplicationProtocolNames.HTTP_2.equals(protocol)) {
+                http2(ctx.pipeline(), true);
+            } else {
+                http1(ctx.pipeline(), true);
+            }
+        }
+    }
+}

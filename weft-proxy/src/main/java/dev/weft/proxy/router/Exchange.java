@@ -1,0 +1,675 @@
+package dev.weft.proxy.router;
+
+import dev.weft.proxy.http.LocalReply;
+import dev.weft.proxy.http.WeftError;
+import dev.weft.proxy.lb.Endpoint;
+import dev.weft.proxy.route.RetryPolicy;
+import dev.weft.proxy.route.RouteEntry;
+import dev.weft.proxy.upstream.RawBytes;
+import dev.weft.proxy.upstream.UpstreamCluster;
+import dev.weft.proxy.upstream.UpstreamConnectException;
+import dev.weft.proxy.upstream.UpstreamListener;
+import dev.weft.proxy.upstream.UpstreamStream;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalLong;
+import java.util.UUID;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The router for one request: matches a route, picks an endpoint, streams the request to it and
+ * the response back, and applies timeouts and retries. Everything runs on the downstream's event
+ * loop; the upstream stream comes from that loop's pool.
+ *
+ * <p>A retry replays only a request body the exchange still holds: body parts are kept (as
+ * retained buffers) until they pass the cluster's per_connection_buffer_limit_bytes, after which
+ * the request is no longer retried. Nothing is retried once response headers went downstream.
+ *
+ * <p>Reference counting: the exchange owns every request object the downstream hands it and every
+ * response object the upstream hands it. Each is written on (passing ownership) or released;
+ * body parts kept for replay are released when the exchange ends.
+ */
+public final class Exchange implements UpstreamListener {
+    /** Request body held while no upstream is connected, before reading is paused. */
+    private static final int PENDING_LIMIT = 64 * 1024;
+
+    private final ListenerContext ctx;
+    private final Downstream downstream;
+    private final EventLoop loop;
+    private final SocketAddress remote;
+
+    private HttpRequest request;
+    private boolean grpc;
+    private boolean headRequest;
+    private boolean upgrade;
+    private boolean upgraded;
+    private RouteEntry route;
+    private UpstreamCluster cluster;
+    private RetryPolicy retry;
+    private OptionalLong hash = OptionalLong.empty();
+
+    private final ArrayDeque<HttpContent> pending = new ArrayDeque<>(2);
+    private long pendingBytes;
+    private List<HttpContent> replay;
+    private long replayBytes;
+    private boolean replayable;
+    private long requestBodyBytes;
+    private boolean requestComplete;
+    private boolean discardRequest;
+
+    private UpstreamStream stream;
+    private Endpoint endpoint;
+    private int attempt;
+    private ScheduledFuture<?> routeTimer;
+    private ScheduledFuture<?> perTryTimer;
+    private ScheduledFuture<?> backoffTimer;
+
+    private boolean responseStarted;
+    private boolean skipInterim;
+    private boolean done;
+    private int status;
+
+    public Exchange(ListenerContext ctx, Downstream downstream, SocketAddress remote) {
+        this.ctx = ctx;
+        this.downstream = downstream;
+        this.loop = downstream.channel().eventLoop();
+        this.remote = remote;
+    }
+
+    /** Whether the response has been completely handed to the downstream (or the exchange cancelled). */
+    public boolean isDone() {
+        return done;
+    }
+
+    // ---------------------------------------------------------------- request side
+
+    /** A request head, body part or (after an upgrade) raw bytes from the downstream; the exchange owns it. */
+    public void onRequest(Object msg) {
+        assert loop.inEventLoop();
+        if (msg instanceof FullHttpRequest full) {
+            HttpRequest head = new DefaultHttpRequest(full.protocolVersion(), full.method(), full.uri(), full.headers());
+            onHead(head);
+            onContent(new DefaultLastHttpContent(full.content(), full.trailingHeaders()));
+        } else if (msg instanceof HttpRequest head) {
+            onHead(head);
+        } else if (msg instanceof HttpContent c) {
+            onContent(c);
+        } else if (msg instanceof ByteBuf raw && upgraded && stream != null) {
+            stream.write(raw);
+        } else {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    /** The downstream finished one read: flush what was relayed upstream. */
+    public void onRequestReadComplete() {
+        if (stream != null) {
+            stream.flush();
+        }
+    }
+
+    /** The downstream can take more response bytes. */
+    public void onDownstreamWritable() {
+        if (stream != null) {
+            stream.setAutoRead(true);
+        }
+    }
+
+    private void onHead(HttpRequest req) {
+        ctx.rqTotal.increment();
+        ctx.rqActive.increment();
+        request = req;
+        grpc = LocalReply.isGrpc(req);
+        headRequest = HttpMethod.HEAD.equals(req.method());
+        toOriginForm(req);
+
+        RouteEntry r;
+        try {
+            r = ctx.settings().routes().match(req);
+        } catch (RuntimeException e) {
+            localReply(WeftError.BAD_REQUEST, "request could not be matched: " + e.getMessage());
+            return;
+        }
+        if (r == null) {
+            localReply(WeftError.NO_ROUTE, "no route matches " + req.headers().get(HttpHeaderNames.HOST) + pathOf(req.uri()));
+            return;
+        }
+        route = r;
+        switch (r.kind()) {
+            case DIRECT_RESPONSE -> respondLocally(r.directResponse(downstream.channel().alloc()));
+            case REDIRECT -> respondLocally(r.redirectResponse(req, downstream.secure()));
+            case FORWARD -> forward(req, r);
+        }
+    }
+
+    private void forward(HttpRequest req, RouteEntry r) {
+        String clusterName = r.pickCluster();
+        cluster = ctx.clusters().get(clusterName);
+        if (cluster == null) {
+            localReply(WeftError.CLUSTER_NOT_FOUND, "route " + r.name() + " names cluster " + clusterName + ", which does not exist");
+            return;
+        }
+        String upgradeType = req.headers().get(HttpHeaderNames.UPGRADE);
+        if (upgradeType != null && !downstream.http2() && req.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true)) {
+            if (!ctx.settings().upgradeTypes().contains(upgradeType.trim().toLowerCase(java.util.Locale.ROOT))) {
+                downstream.upgradeRejected();
+                localReply(WeftError.UPGRADE_FAILED, "upgrade to " + upgradeType + " is not enabled on this listener");
+                return;
+            }
+            upgrade = true;
+        }
+        if (HttpUtil.is100ContinueExpected(req)) {
+            // The proxy answers Expect itself and streams the body on; the upstream never sees it.
+            req.headers().remove(HttpHeaderNames.EXPECT);
+            if (!downstream.http2()) {
+                downstream.channel().writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE, Unpooled.EMPTY_BUFFER));
+            }
+        }
+        Headers.removeHopByHop(req.headers(), upgrade);
+        if (remote instanceof InetSocketAddress isa && isa.getAddress() != null) {
+            String ip = isa.getAddress().getHostAddress();
+            String xff = req.headers().get(Headers.X_FORWARDED_FOR);
+            req.headers().set(Headers.X_FORWARDED_FOR, xff == null || xff.isBlank() ? ip : xff + ", " + ip);
+        }
+        if (!req.headers().contains(Headers.X_FORWARDED_PROTO)) {
+            req.headers().set(Headers.X_FORWARDED_PROTO, downstream.secure() ? "https" : "http");
+        }
+        if (ctx.settings().generateRequestId() && !req.headers().contains(Headers.X_REQUEST_ID)) {
+            req.headers().set(Headers.X_REQUEST_ID, UUID.randomUUID().toString());
+        }
+        hash = r.hash(req, remote);
+        r.rewriteRequest(req);
+        retry = r.retryPolicy();
+        replayable = retry != null && retry.numRetries() > 0 && !upgrade;
+        replay = replayable ? new ArrayList<>(4) : null;
+        startAttempt();
+    }
+
+    private void onContent(HttpContent c) {
+        boolean last = c instanceof LastHttpContent;
+        if (discardRequest || done) {
+            c.release();
+            if (last) {
+                requestComplete = true;
+                if (discardRequest && !done) {
+                    complete(true);
+                }
+            }
+            return;
+        }
+        int bytes = c.content().readableBytes();
+        requestBodyBytes += bytes;
+        boolean kept = false;
+        if (replayable) {
+            if (replayBytes + bytes > cluster.spec().perConnectionBufferLimitBytes()) {
+                // Too large to replay: what was kept is either on the wire already or still to be sent.
+                replayable = false;
+                for (HttpContent k : replay) {
+                    if (stream != null) {
+                        k.release();
+                    } else {
+                        pending.add(k);
+                        pendingBytes += k.content().readableBytes();
+                    }
+                }
+                replay = null;
+            } else {
+                replay.add(c);
+                replayBytes += bytes;
+                kept = true;
+                if (stream != null) {
+                    stream.write(c.retainedDuplicate());
+                }
+            }
+        }
+        if (!kept) {
+            if (stream != null) {
+                stream.write(c);
+            } else {
+                pending.add(c);
+                pendingBytes += bytes;
+            }
+        }
+        if (last) {
+            requestComplete = true;
+            startRouteTimer();
+            if (stream != null) {
+                startPerTryTimer();
+            }
+        }
+        if (stream != null ? !stream.isWritable() : (pendingBytes > PENDING_LIMIT || replayBytes > PENDING_LIMIT)) {
+            downstream.setRequestReading(false);
+        }
+    }
+
+    // ---------------------------------------------------------------- attempts
+
+    private void startAttempt() {
+        if (done) {
+            return;
+        }
+        attempt++;
+        backoffTimer = null;
+        Endpoint e = cluster.loadBalancer().choose(hash);
+        if (e == null) {
+            cluster.stats().noHealthyUpstream.increment();
+            fail(WeftError.NO_HEALTHY_UPSTREAM, "no healthy endpoint in cluster " + cluster.name());
+            return;
+        }
+        endpoint = e;
+        e.requestStarted();
+        cluster.stats().rqTotal.increment();
+        cluster.stats().rqActive.increment();
+        Future<UpstreamStream> f = ctx.pools().acquire(cluster, e, loop, upgrade);
+        int thisAttempt = attempt;
+        if (f.isDone()) {
+            onStreamReady(f, thisAttempt);
+        } else {
+            f.addListener(x -> onStreamReady(f, thisAttempt));
+        }
+    }
+
+    private void onStreamReady(Future<UpstreamStream> f, int forAttempt) {
+        if (done || forAttempt != attempt || endpoint == null) {
+            if (f.isSuccess()) {
+                f.getNow().reset();
+            }
+            return;
+        }
+        if (!f.isSuccess()) {
+            endAttempt();
+            Throwable cause = f.cause();
+            boolean timeout = cause instanceof UpstreamConnectException uce && uce.isTimeout();
+            boolean retriable = retry != null && (retry.retryOnConnectFailure() || retry.retriableStatus(503));
+            maybeRetry(retriable, timeout ? WeftError.UPSTREAM_CONNECT_TIMEOUT : WeftError.UPSTREAM_CONNECT_FAILURE,
+                    cause.getMessage());
+            return;
+        }
+        UpstreamStream s = f.getNow();
+        stream = s;
+        s.listener(this);
+        boolean http1 = "HTTP/1.1".equals(s.protocol());
+        if (http1 && !HttpUtil.isContentLengthSet(request) && !upgrade
+                && !(requestComplete && requestBodyBytes == 0)) {
+            HttpUtil.setTransferEncodingChunked(request, true);
+        } else {
+            request.headers().remove(HttpHeaderNames.TRANSFER_ENCODING);
+        }
+        s.write(request);
+        if (replay != null) {
+            for (HttpContent c : replay) {
+                s.write(c.retainedDuplicate());
+            }
+        }
+        HttpContent p;
+        while ((p = pending.poll()) != null) {
+            s.write(p);
+        }
+        pendingBytes = 0;
+        s.flush();
+        if (requestComplete) {
+            startPerTryTimer();
+        }
+        downstream.setRequestReading(s.isWritable());
+    }
+
+    private void endAttempt() {
+        cancel(perTryTimer);
+        perTryTimer = null;
+        if (endpoint != null) {
+            endpoint.requestFinished();
+            cluster.stats().rqActive.decrement();
+            endpoint = null;
+        }
+    }
+
+    private boolean canRetry() {
+        return retry != null && !responseStarted && !upgrade && replayable && attempt <= retry.numRetries();
+    }
+
+    private void maybeRetry(boolean retriable, WeftError error, String reason) {
+        if (retriable && canRetry()) {
+            cluster.stats().rqRetry.increment();
+            long delay = retry.backoffMillis(attempt);
+            backoffTimer = loop.schedule(this::startAttempt, delay, TimeUnit.MILLISECONDS);
+        } else {
+            fail(error, reason);
+        }
+    }
+
+    private void startRouteTimer() {
+        if (route == null || route.kind() != RouteEntry.Kind.FORWARD || upgrade || routeTimer != null) {
+            return;
+        }
+        long t = route.timeoutMillis();
+        if (t > 0) {
+            routeTimer = loop.schedule(this::onRouteTimeout, t, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void onRouteTimeout() {
+        if (done) {
+            return;
+        }
+        cluster.stats().rqTimeout.increment();
+        fail(WeftError.UPSTREAM_TIMEOUT, "no complete response within the route timeout of " + route.timeoutMillis() + " ms");
+    }
+
+    private void startPerTryTimer() {
+        if (retry == null || retry.perTryTimeoutMillis() <= 0 || responseStarted) {
+            return;
+        }
+        cancel(perTryTimer);
+        int forAttempt = attempt;
+        perTryTimer = loop.schedule(() -> onPerTryTimeout(forAttempt), retry.perTryTimeoutMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void onPerTryTimeout(int forAttempt) {
+        if (done || forAttempt != attempt || responseStarted) {
+            return;
+        }
+        cluster.stats().rqPerTryTimeout.increment();
+        UpstreamStream s = stream;
+        stream = null;
+        if (s != null) {
+            s.reset();
+        }
+        perTryTimer = null;
+        endAttempt();
+        maybeRetry(retry.retriableStatus(504), WeftError.UPSTREAM_TIMEOUT,
+                "no response headers within the per-try timeout of " + retry.perTryTimeoutMillis() + " ms");
+    }
+
+    // ---------------------------------------------------------------- response side
+
+    @Override
+    public void onResponse(HttpObject msg) {
+        if (done) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (msg instanceof RawBytes raw) {
+            downstream.channel().write(raw.content());
+            return;
+        }
+        if (msg instanceof FullHttpResponse full) {
+            onResponseHead(new DefaultHttpResponse(full.protocolVersion(), full.status(), full.headers()));
+            onResponse(new DefaultLastHttpContent(full.content(), full.trailingHeaders()));
+            return;
+        }
+        if (msg instanceof HttpResponse head) {
+            onResponseHead(head);
+            return;
+        }
+        HttpContent c = (HttpContent) msg;
+        if (skipInterim || !responseStarted) {
+            if (c instanceof LastHttpContent) {
+                skipInterim = false;
+            }
+            c.release();
+            return;
+        }
+        downstream.channel().write(c);
+        if (c instanceof LastHttpContent) {
+            if (upgraded) {
+                downstream.channel().flush();
+                downstream.upgradeAccepted();
+                return;
+            }
+            finishResponse();
+        } else if (!downstream.channel().isWritable() && stream != null) {
+            stream.setAutoRead(false);
+        }
+    }
+
+    private void onResponseHead(HttpResponse head) {
+        int code = head.status().code();
+        if (code >= 100 && code < 200 && code != 101) {
+            skipInterim = true; // interim responses are not relayed; the proxy answered Expect itself
+            return;
+        }
+        if (retry != null && (retry.retriableStatus(code) || (grpc && retriableGrpc(head)))) {
+            if (canRetry()) {
+                cluster.stats().recordStatus(code);
+                UpstreamStream s = stream;
+                stream = null;
+                s.reset();
+                endAttempt();
+                maybeRetry(true, WeftError.UPSTREAM_RESET, "unreachable");
+                skipInterim = false;
+                return;
+            }
+        }
+        responseStarted = true;
+        status = code;
+        cancel(perTryTimer);
+        perTryTimer = null;
+        cluster.stats().recordStatus(code);
+        if (upgrade) {
+            if (code == 101) {
+                upgraded = true;
+                cancel(routeTimer);
+                routeTimer = null;
+            } else {
+                downstream.upgradeRejected();
+            }
+        }
+        route.rewriteResponse(head);
+        Headers.removeHopByHop(head.headers(), upgraded);
+        downstream.prepareResponse(head, headRequest);
+        downstream.channel().write(head);
+    }
+
+    private boolean retriableGrpc(HttpResponse head) {
+        String s = head.headers().get(LocalReply.GRPC_STATUS);
+        if (s == null) {
+            return false;
+        }
+        try {
+            return retry.retriableGrpcStatus(Integer.parseInt(s.trim()));
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+
+    private void finishResponse() {
+        downstream.channel().flush();
+        UpstreamStream s = stream;
+        stream = null;
+        endAttempt();
+        if (s != null) {
+            if (requestComplete) {
+                s.release();
+            } else {
+                s.reset();
+            }
+        }
+        complete(requestComplete);
+    }
+
+    @Override
+    public void onReadComplete() {
+        downstream.channel().flush();
+    }
+
+    @Override
+    public void onWritabilityChanged(boolean writable) {
+        downstream.setRequestReading(writable);
+    }
+
+    @Override
+    public void onReset(String reason, boolean refused) {
+        if (done) {
+            return;
+        }
+        stream = null;
+        endAttempt();
+        if (upgraded) {
+            downstream.abort();
+            complete(false);
+            return;
+        }
+        cluster.stats().rqReset.increment();
+        boolean retriable = retry != null
+                && (retry.retryOnReset() || retry.retriableStatus(503) || (refused && retry.retryOnRefusedStream()));
+        maybeRetry(retriable, WeftError.UPSTREAM_RESET, reason);
+    }
+
+    // ---------------------------------------------------------------- endings
+
+    /** The proxy answers with {@code error}, or aborts the downstream if a response already started. */
+    private void fail(WeftError error, String reason) {
+        if (done) {
+            return;
+        }
+        if (responseStarted) {
+            ctx.recordError(error);
+            UpstreamStream s = stream;
+            stream = null;
+            if (s != null) {
+                s.reset();
+            }
+            endAttempt();
+            downstream.abort();
+            complete(false);
+            return;
+        }
+        localReply(error, reason);
+    }
+
+    private void localReply(WeftError error, String reason) {
+        ctx.recordError(error);
+        UpstreamStream s = stream;
+        stream = null;
+        if (s != null) {
+            s.reset();
+        }
+        endAttempt();
+        respondLocally(LocalReply.create(downstream.channel().alloc(), error, reason, grpc, headRequest));
+    }
+
+    private void respondLocally(FullHttpResponse response) {
+        responseStarted = true;
+        status = response.status().code();
+        downstream.prepareResponse(response, headRequest);
+        downstream.channel().writeAndFlush(response);
+        if (requestComplete) {
+            complete(true);
+        } else {
+            // read and drop the rest of the request, so the connection can carry the next one
+            discardRequest = true;
+            releaseBody();
+            downstream.setRequestReading(true);
+        }
+    }
+
+    private void complete(boolean reusable) {
+        if (done) {
+            return;
+        }
+        done = true;
+        cancel(routeTimer);
+        cancel(perTryTimer);
+        cancel(backoffTimer);
+        releaseBody();
+        ctx.rqActive.decrement();
+        if (status > 0) {
+            ctx.recordStatus(status);
+        }
+        downstream.exchangeFinished(this, reusable);
+    }
+
+    /** The downstream went away (connection closed or stream reset) before the exchange ended. */
+    public void cancel() {
+        if (done) {
+            return;
+        }
+        UpstreamStream s = stream;
+        stream = null;
+        if (s != null) {
+            s.reset();
+        }
+        endAttempt();
+        done = true;
+        cancel(routeTimer);
+        cancel(perTryTimer);
+        cancel(backoffTimer);
+        releaseBody();
+        ctx.rqActive.decrement();
+    }
+
+    private void releaseBody() {
+        HttpContent p;
+        while ((p = pending.poll()) != null) {
+            p.release();
+        }
+        pendingBytes = 0;
+        if (replay != null) {
+            for (HttpContent c : replay) {
+                c.release();
+            }
+            replay = null;
+        }
+        replayable = false;
+    }
+
+    private static void cancel(ScheduledFuture<?> f) {
+        if (f != null) {
+            f.cancel(false);
+        }
+    }
+
+    /** An absolute-form target (proxy style, {@code GET http://reviews/x}) becomes origin-form plus Host. */
+    private static void toOriginForm(HttpRequest req) {
+        String uri = req.uri();
+        if (uri.startsWith("/") || uri.equals("*")) {
+            return;
+        }
+        int scheme = uri.indexOf("://");
+        if (scheme <= 0) {
+            return;
+        }
+        int pathStart = uri.indexOf('/', scheme + 3);
+        int queryStart = uri.indexOf('?', scheme + 3);
+        int end = pathStart < 0 ? (queryStart < 0 ? uri.length() : queryStart) : (queryStart < 0 ? pathStart : Math.min(pathStart, queryStart));
+        String authority = uri.substring(scheme + 3, end);
+        int at = authority.lastIndexOf('@');
+        if (at >= 0) {
+            authority = authority.substring(at + 1);
+        }
+        String rest = uri.substring(end);
+        req.setUri(rest.isEmpty() ? "/" : rest.startsWith("?") ? "/" + rest : rest);
+        req.headers().set(HttpHeaderNames.HOST, authority);
+    }
+
+    private static String pathOf(String uri) {
+        int q = uri.indexOf('?');
+        return q < 0 ? uri : uri.substring(0, q);
+    }
+}

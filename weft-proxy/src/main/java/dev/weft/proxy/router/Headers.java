@@ -1,0 +1,61 @@
+package dev.weft.proxy.router;
+
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http2.HttpConversionUtil;
+import io.netty.util.AsciiString;
+import java.util.List;
+
+/** Header rules shared by both directions: what is hop-by-hop and may not be forwarded. */
+final class Headers {
+    static final AsciiString X_FORWARDED_FOR = AsciiString.cached("x-forwarded-for");
+    static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
+    static final AsciiString X_REQUEST_ID = AsciiString.cached("x-request-id");
+    static final AsciiString PROXY_CONNECTION = AsciiString.cached("proxy-connection");
+
+    private static final List<AsciiString> EXTENSIONS = List.of(
+            HttpConversionUtil.ExtensionHeaderNames.STREAM_ID.text(),
+            HttpConversionUtil.ExtensionHeaderNames.SCHEME.text(),
+            HttpConversionUtil.ExtensionHeaderNames.PATH.text(),
+            HttpConversionUtil.ExtensionHeaderNames.STREAM_PROMISE_ID.text(),
+            HttpConversionUtil.ExtensionHeaderNames.STREAM_DEPENDENCY_ID.text(),
+            HttpConversionUtil.ExtensionHeaderNames.STREAM_WEIGHT.text());
+
+    private Headers() {}
+
+    /**
+     * Removes hop-by-hop headers (RFC 9110 section 7.6.1): Connection and every header it names,
+     * Keep-Alive, Proxy-Connection, Transfer-Encoding, Upgrade (unless {@code keepUpgrade}), TE
+     * other than "trailers", and Netty's HTTP/2 conversion headers, which are not on the wire.
+     */
+    static void removeHopByHop(HttpHeaders h, boolean keepUpgrade) {
+        List<String> connection = h.getAll(HttpHeaderNames.CONNECTION);
+        if (!connection.isEmpty()) {
+            for (String value : connection) {
+                for (String token : value.split(",")) {
+                    String t = token.trim();
+                    if (!t.isEmpty() && !(keepUpgrade && t.equalsIgnoreCase("upgrade"))) {
+                        h.remove(t);
+                    }
+                }
+            }
+            h.remove(HttpHeaderNames.CONNECTION);
+        }
+        h.remove(HttpHeaderNames.KEEP_ALIVE);
+        h.remove(PROXY_CONNECTION);
+        h.remove(HttpHeaderNames.TRANSFER_ENCODING);
+        if (!keepUpgrade) {
+            h.remove(HttpHeaderNames.UPGRADE);
+        } else {
+            h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+        }
+        String te = h.get(HttpHeaderNames.TE);
+        if (te != null && !te.trim().equalsIgnoreCase("trailers")) {
+            h.remove(HttpHeaderNames.TE);
+        }
+        for (AsciiString ext : EXTENSIONS) {
+            h.remove(ext);
+        }
+    }
+}

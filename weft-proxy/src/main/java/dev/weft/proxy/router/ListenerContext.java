@@ -1,0 +1,73 @@
+package dev.weft.proxy.router;
+
+import dev.weft.proxy.config.HttpSettings;
+import dev.weft.proxy.http.WeftError;
+import dev.weft.proxy.stats.Stats;
+import dev.weft.proxy.upstream.ClusterManager;
+import dev.weft.proxy.upstream.UpstreamPools;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
+
+/** What every exchange on one listener shares: its settings, the clusters, pools and stats. */
+public final class ListenerContext {
+    private final HttpSettings settings;
+    private final ClusterManager clusters;
+    private final UpstreamPools pools;
+    final LongAdder rqTotal;
+    final LongAdder rqActive;
+    final LongAdder cxTotal;
+    final LongAdder cxActive;
+    private final LongAdder[] rqByClass = new LongAdder[6];
+    private final Map<WeftError, LongAdder> errors = new EnumMap<>(WeftError.class);
+
+    public ListenerContext(HttpSettings settings, ClusterManager clusters, UpstreamPools pools, Stats stats) {
+        this.settings = settings;
+        this.clusters = clusters;
+        this.pools = pools;
+        String p = "http." + settings.statPrefix() + ".";
+        rqTotal = stats.counter(p + "downstream_rq_total");
+        rqActive = stats.counter(p + "downstream_rq_active");
+        cxTotal = stats.counter(p + "downstream_cx_total");
+        cxActive = stats.counter(p + "downstream_cx_active");
+        for (int i = 1; i <= 5; i++) {
+            rqByClass[i] = stats.counter(p + "downstream_rq_" + i + "xx");
+        }
+        for (WeftError e : WeftError.values()) {
+            errors.put(e, stats.counter(p + "weft_error." + e.code()));
+        }
+    }
+
+    public HttpSettings settings() {
+        return settings;
+    }
+
+    ClusterManager clusters() {
+        return clusters;
+    }
+
+    UpstreamPools pools() {
+        return pools;
+    }
+
+    void recordStatus(int status) {
+        int c = status / 100;
+        if (c >= 1 && c <= 5) {
+            rqByClass[c].increment();
+        }
+    }
+
+    void recordError(WeftError e) {
+        errors.get(e).increment();
+    }
+
+    /** Counts a downstream connection for as long as it is open. */
+    public void connectionOpened() {
+        cxTotal.increment();
+        cxActive.increment();
+    }
+
+    public void connectionClosed() {
+        cxActive.decrement();
+    }
+}

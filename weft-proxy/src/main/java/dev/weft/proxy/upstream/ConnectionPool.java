@@ -1,0 +1,248 @@
+package dev.weft.proxy.upstream;
+
+import dev.weft.proxy.config.ClusterSpec;
+import dev.weft.proxy.transport.Transport;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.ConnectTimeoutException;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http2.Http2FrameCodec;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The connections of one event loop to one endpoint of one cluster. Confined to its event loop:
+ * a request handled on that loop takes a connection that lives on the same loop, so nothing
+ * crosses threads. HTTP/1.1 connections are reused one exchange at a time; HTTP/2 connections
+ * are shared by concurrent streams.
+ */
+final class ConnectionPool {
+    /** Upstream HTTP/2 stream window: large enough that one stream is not held to 64 KiB in flight. */
+    private static final int H2_INITIAL_WINDOW = 1 << 20;
+
+    private final UpstreamCluster cluster;
+    private final InetSocketAddress address;
+    private final EventLoop loop;
+    private final Transport transport;
+    private final ArrayDeque<Http1Connection> idleHttp1 = new ArrayDeque<>();
+    private final List<Http2Connection> http2 = new ArrayList<>(2);
+    private final List<Promise<UpstreamStream>> http2Waiters = new ArrayList<>();
+    private boolean http2Connecting;
+    /** For ALPN clusters: what the endpoint negotiated last time, null before the first handshake. */
+    private Boolean negotiatedHttp2;
+
+    ConnectionPool(UpstreamCluster cluster, InetSocketAddress address, EventLoop loop, Transport transport) {
+        this.cluster = cluster;
+        this.address = address;
+        this.loop = loop;
+        this.transport = transport;
+    }
+
+    int maxRequestsPerConnection() {
+        return cluster.spec().maxRequestsPerConnection();
+    }
+
+    /**
+     * A stream for one exchange. {@code http1Only} asks for an HTTP/1.1 connection of its own
+     * (an Upgrade request).
+     */
+    Future<UpstreamStream> acquire(boolean http1Only) {
+        assert loop.inEventLoop();
+        Promise<UpstreamStream> p = loop.newPromise();
+        ClusterSpec.UpstreamProtocol protocol = cluster.spec().protocol();
+        boolean h2 = !http1Only && (protocol == ClusterSpec.UpstreamProtocol.HTTP2
+                || (protocol == ClusterSpec.UpstreamProtocol.ALPN && Boolean.TRUE.equals(negotiatedHttp2)));
+        if (h2) {
+            acquireHttp2(p);
+        } else {
+            acquireHttp1(p, http1Only);
+        }
+        return p;
+    }
+
+    private void acquireHttp1(Promise<UpstreamStream> p, boolean http1Only) {
+        Http1Connection c;
+        while ((c = idleHttp1.pollLast()) != null) {
+            if (c.isIdleAndUsable()) {
+                c.acquire();
+                p.setSuccess(c);
+                return;
+            }
+        }
+        connect(http1Only).addListener((Future<Object> f) -> {
+            if (!f.isSuccess()) {
+                p.setFailure(f.cause());
+            } else if (f.getNow() instanceof Http1Connection h1) {
+                h1.acquire();
+                p.setSuccess(h1);
+            } else {
+                // ALPN chose h2 for a cluster we had not connected to yet
+                Http2Connection h2c = (Http2Connection) f.getNow();
+                http2.add(h2c);
+                h2c.openStream(p);
+            }
+        });
+    }
+
+    private void acquireHttp2(Promise<UpstreamStream> p) {
+        for (int i = http2.size() - 1; i >= 0; i--) {
+            Http2Connection c = http2.get(i);
+            if (c.hasCapacity()) {
+                c.openStream(p);
+                return;
+            }
+        }
+        http2Waiters.add(p);
+        if (http2Connecting) {
+            return;
+        }
+        http2Connecting = true;
+        connect(false).addListener((Future<Object> f) -> {
+            http2Connecting = false;
+            List<Promise<UpstreamStream>> waiters = new ArrayList<>(http2Waiters);
+            http2Waiters.clear();
+            if (!f.isSuccess()) {
+                for (Promise<UpstreamStream> w : waiters) {
+                    w.setFailure(f.cause());
+                }
+                return;
+            }
+            if (f.getNow() instanceof Http1Connection h1) {
+                // ALPN fell back to HTTP/1.1: the first waiter takes this connection, the rest their own
+                h1.acquire();
+                waiters.remove(0).setSuccess(h1);
+                for (Promise<UpstreamStream> w : waiters) {
+                    acquireHttp1(w, false);
+                }
+                return;
+            }
+            Http2Connection c = (Http2Connection) f.getNow();
+            http2.add(c);
+            for (Promise<UpstreamStream> w : waiters) {
+                // beyond the peer's stream limit the peer refuses the stream, which the router retries
+                c.openStream(w);
+            }
+        });
+    }
+
+    void offerHttp1(Http1Connection c) {
+        idleHttp1.addLast(c);
+    }
+
+    void removeHttp1(Http1Connection c) {
+        idleHttp1.remove(c);
+    }
+
+    void removeHttp2(Http2Connection c) {
+        http2.remove(c);
+    }
+
+    /** Connects; completes with an Http1Connection or an Http2Connection. */
+    private Future<Object> connect(boolean http1Only) {
+        ClusterSpec spec = cluster.spec();
+        Promise<Object> result = loop.newPromise();
+        ClusterStats stats = cluster.stats();
+        Bootstrap b = new Bootstrap()
+                .group(loop)
+                .channel(transport.clientChannelClass())
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, Math.max(1, spec.connectTimeoutMillis())))
+                .option(ChannelOption.TCP_NODELAY, true)
+                .handler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        if (spec.tls() != null) {
+                            String sni = spec.sni() != null ? spec.sni() : address.getHostString();
+                            SslHandler ssl = spec.tls().newHandler(ch.alloc(), sni, address.getPort());
+                            ssl.setHandshakeTimeoutMillis(Math.max(1, spec.connectTimeoutMillis()));
+                            ch.pipeline().addLast("ssl", ssl);
+                        }
+                    }
+                });
+        stats.cxTotal.increment();
+        ChannelFuture cf = b.connect(address);
+        cf.addListener((ChannelFuture f) -> {
+            if (!f.isSuccess()) {
+                boolean timeout = f.cause() instanceof ConnectTimeoutException;
+                (timeout ? stats.cxConnectTimeout : stats.cxConnectFail).increment();
+                result.setFailure(new UpstreamConnectException(
+                        (timeout ? "connect timeout to " : "connect to ") + address + " failed: " + f.cause().getMessage(),
+                        timeout, f.cause()));
+                return;
+            }
+            Channel ch = f.channel();
+            stats.cxActive.increment();
+            ch.closeFuture().addListener(x -> stats.cxActive.decrement());
+            SslHandler ssl = ch.pipeline().get(SslHandler.class);
+            if (ssl == null) {
+                result.setSuccess(configure(ch, !http1Only && spec.protocol() == ClusterSpec.UpstreamProtocol.HTTP2));
+                return;
+            }
+            ssl.handshakeFuture().addListener(hf -> {
+                if (!hf.isSuccess()) {
+                    stats.cxConnectFail.increment();
+                    ch.close();
+                    result.setFailure(new UpstreamConnectException(
+                            "TLS handshake with " + address + " failed: " + hf.cause().getMessage(), false, hf.cause()));
+                    return;
+                }
+                boolean h2 = ApplicationProtocolNames.HTTP_2.equals(ssl.applicationProtocol());
+                if (spec.protocol() == ClusterSpec.UpstreamProtocol.ALPN && !http1Only) {
+                    negotiatedHttp2 = h2;
+                }
+                result.setSuccess(configure(ch, h2 && !http1Only));
+            });
+        });
+        return result;
+    }
+
+    private Object configure(Channel ch, boolean h2) {
+        ChannelPipeline p = ch.pipeline();
+        long idle = cluster.spec().idleTimeoutMillis();
+        if (idle > 0) {
+            p.addLast(new IdleStateHandler(0, 0, idle, TimeUnit.MILLISECONDS));
+        }
+        if (h2) {
+            Http2FrameCodec codec = Http2FrameCodecBuilder.forClient()
+                    .initialSettings(Http2Settings.defaultSettings().pushEnabled(false).initialWindowSize(H2_INITIAL_WINDOW))
+                    .validateHeaders(true)
+                    .build();
+            Http2Connection c = new Http2Connection(this, ch, codec);
+            p.addLast(codec, new Http2MultiplexHandler(new RefuseInbound()), c);
+            return c;
+        }
+        Http1Connection c = new Http1Connection(this, ch);
+        p.addLast(new HttpClientCodec(8192, 64 * 1024, 64 * 1024, true), c);
+        return c;
+    }
+
+    /** Server-initiated streams (push) are disabled; any that arrive are closed. */
+    private static final class RefuseInbound extends ChannelInboundHandlerAdapter {
+        @Override
+        public void handlerAdded(io.netty.channel.ChannelHandlerContext ctx) {
+            ctx.channel().close();
+        }
+
+        @Override
+        public boolean isSharable() {
+            return true;
+        }
+    }
+
+}

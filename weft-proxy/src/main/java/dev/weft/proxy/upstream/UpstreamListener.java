@@ -1,0 +1,23 @@
+package dev.weft.proxy.upstream;
+
+import io.netty.handler.codec.http.HttpObject;
+
+/** Receives what an upstream stream delivers. Called on the stream's event loop. */
+public interface UpstreamListener {
+    /** A response head, content or last content; the listener owns {@code msg}. */
+    void onResponse(HttpObject msg);
+
+    /**
+     * The stream ended before the response completed.
+     *
+     * @param refused true when the upstream did not process the request at all (HTTP/2
+     *                REFUSED_STREAM or a GOAWAY that excluded it), so it is safe to retry anywhere
+     */
+    void onReset(String reason, boolean refused);
+
+    /** The end of one read from the upstream: time to flush what was relayed. */
+    void onReadComplete();
+
+    /** The stream's writability changed: resume or pause the request body. */
+    void onWritabilityChanged(boolean writable);
+}
