@@ -120,7 +120,7 @@ public final class RetryPolicy {
         if (numRetries < 0) {
             throw new ConfigException(path + ".num_retries", "too large: " + Integer.toUnsignedString(numRetries));
         }
-        long perTry = p.hasPerTryTimeout() ? millis(p.getPerTryTimeout(), path + ".per_try_timeout") : 0;
+        long perTry = p.hasPerTryTimeout() ? Durations.millis(p.getPerTryTimeout(), path + ".per_try_timeout") : 0;
         long base = DEFAULT_BASE_INTERVAL_MILLIS;
         long max = 10 * base;
         if (p.hasRetryBackOff()) {
@@ -134,10 +134,10 @@ public final class RetryPolicy {
                 throw new ConfigException(bp + ".base_interval", "must be greater than 0");
             }
             // Envoy rounds sub-millisecond intervals up to 1 ms.
-            base = Math.max(1, millis(bd, bp + ".base_interval"));
+            base = Math.max(1, Durations.millis(bd, bp + ".base_interval"));
             max = 10 * base;
             if (b.hasMaxInterval()) {
-                max = millis(b.getMaxInterval(), bp + ".max_interval");
+                max = Durations.millis(b.getMaxInterval(), bp + ".max_interval");
                 if (max < base) {
                     throw new ConfigException(bp + ".max_interval", max + " ms is less than base_interval " + base + " ms");
                 }
@@ -145,17 +145,6 @@ public final class RetryPolicy {
         }
         return new RetryPolicy(numRetries, perTry, connectFailure, reset, refusedStream, any5xx, gatewayError,
                 retriable4xx, statuses, grpc, base, max);
-    }
-
-    /** A non-negative Duration in milliseconds (truncated, as Envoy reads durations). */
-    static long millis(Duration d, String path) throws ConfigException {
-        if (d.getSeconds() < 0 || d.getNanos() < 0) {
-            throw new ConfigException(path, "must not be negative");
-        }
-        if (d.getSeconds() > Long.MAX_VALUE / 1000 - 1) {
-            throw new ConfigException(path, "too large");
-        }
-        return d.getSeconds() * 1000 + d.getNanos() / 1_000_000;
     }
 
     /** How many retries after the first attempt (num_retries, default 1). */

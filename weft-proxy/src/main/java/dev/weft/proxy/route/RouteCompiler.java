@@ -11,7 +11,9 @@ import io.envoyproxy.envoy.config.route.v3.WeightedCluster;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.Locale;
+import java.util.Set;
 
 /** Turns a RouteConfiguration into a {@link RouteTable}, validating every value it interprets. */
 final class RouteCompiler {
@@ -41,11 +43,16 @@ final class RouteCompiler {
     private RouteTable table() throws ConfigException {
         DomainIndex.Builder<RouteEntry[]> domains = new DomainIndex.Builder<RouteEntry[]>()
                 .ignorePort(config.getIgnorePortInHostMatching());
+        Set<String> names = new HashSet<>();
         for (int v = 0; v < config.getVirtualHostsCount(); v++) {
             VirtualHost vh = config.getVirtualHosts(v);
             String vp = "virtual_hosts[" + v + "]";
             if (vh.getName().isEmpty()) {
                 throw new ConfigException(vp + ".name", "must not be empty");
+            }
+            if (!names.add(vh.getName())) {
+                // Route names and stats are keyed by the virtual host's name.
+                throw new ConfigException(vp + ".name", "virtual host name '" + vh.getName() + "' is used twice");
             }
             if (vh.getDomainsCount() == 0) {
                 throw new ConfigException(vp + ".domains", "at least one domain is required");
@@ -183,7 +190,7 @@ final class RouteCompiler {
                 throw new ConfigException(ap, a.getHostRewriteSpecifierCase().name().toLowerCase(Locale.ROOT)
                         + " is not supported; use host_rewrite_literal");
         }
-        long timeout = a.hasTimeout() ? RetryPolicy.millis(a.getTimeout(), ap + ".timeout") : DEFAULT_TIMEOUT_MILLIS;
+        long timeout = a.hasTimeout() ? Durations.millis(a.getTimeout(), ap + ".timeout") : DEFAULT_TIMEOUT_MILLIS;
         // A route's retry_policy replaces the virtual host's whole; the two are never merged.
         RetryPolicy retry = a.hasRetryPolicy() ? RetryPolicy.compile(a.getRetryPolicy(), ap + ".retry_policy") : vhRetry;
         HashPolicies hash = HashPolicies.compile(a.getHashPolicyList(), ap + ".hash_policy");

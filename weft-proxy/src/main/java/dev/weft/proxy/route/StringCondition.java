@@ -21,7 +21,8 @@ final class StringCondition {
         this.regex = regex;
     }
 
-    /** An exact/prefix/suffix/contains condition from the legacy HeaderMatcher fields. */
+    // Case-sensitive conditions for HeaderMatcher's pre-string_match fields (exact_match, ...).
+
     static StringCondition exact(String v) {
         return new StringCondition(Kind.EXACT, v, false, null);
     }
