@@ -3,6 +3,7 @@ package dev.weft.proxy.route;
 import dev.weft.proxy.config.ConfigException;
 import dev.weft.proxy.config.SupportedFields;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
 
 /**
@@ -10,19 +11,30 @@ import io.netty.handler.codec.http.HttpRequest;
  * share between event loops; matching allocates nothing it can avoid.
  */
 public final class RouteTable {
-    // CONTRACT (implementation in progress by the route work)
+    private final String name;
+    private final DomainIndex<RouteEntry[]> virtualHosts;
+
+    RouteTable(String name, DomainIndex<RouteEntry[]> virtualHosts) {
+        this.name = name;
+        this.virtualHosts = virtualHosts;
+    }
 
     /**
      * Compiles {@code config}. A {@link ConfigException}'s path is relative to the route
      * configuration, e.g. {@code virtual_hosts[0].routes[3].match.safe_regex.regex}.
      */
     public static RouteTable compile(RouteConfiguration config) throws ConfigException {
-        throw new UnsupportedOperationException();
+        return RouteCompiler.compile(config);
     }
 
     /** Registers the route-configuration fields this package implements. */
     public static void registerFields(SupportedFields fields) {
-        throw new UnsupportedOperationException();
+        RouteFields.register(fields);
+    }
+
+    /** The route configuration's name (may be empty for an inline route_config). */
+    public String name() {
+        return name;
     }
 
     /**
@@ -30,6 +42,16 @@ public final class RouteTable {
      * URI is origin-form ({@code /path?query}); the authority is its Host header.
      */
     public RouteEntry match(HttpRequest request) {
-        throw new UnsupportedOperationException();
+        RouteEntry[] routes = virtualHosts.find(request.headers().get(HttpHeaderNames.HOST));
+        if (routes == null || routes.length == 0) {
+            return null;
+        }
+        RequestView view = new RequestView(request);
+        for (RouteEntry r : routes) {
+            if (r.matcher.matches(view)) {
+                return r;
+            }
+        }
+        return null;
     }
 }
