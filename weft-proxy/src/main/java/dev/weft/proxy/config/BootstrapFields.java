@@ -1,6 +1,5 @@
 package dev.weft.proxy.config;
 
-import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Message;
 import io.envoyproxy.envoy.config.bootstrap.v3.Admin;
 import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
@@ -28,16 +27,14 @@ import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsCont
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsCertificate;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
 import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 /**
  * The part of Envoy's v3 bootstrap that the config package itself interprets (node, admin,
- * listeners, the http_connection_manager, TLS, clusters and their endpoints), with the defaults and
- * notes that docs/envoy-compat.md shows. Route and load-balancing fields are registered by their
- * own packages.
+ * listeners, the http_connection_manager, TLS, clusters and their endpoints); docs/envoy-compat.md
+ * documents each field. Route and load-balancing fields are registered by their own packages.
  */
 public final class BootstrapFields {
     /** Extension name of the only network filter. */
@@ -49,73 +46,7 @@ public final class BootstrapFields {
     /** The only key of a cluster's typed_extension_protocol_options. */
     public static final String HTTP_PROTOCOL_OPTIONS = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions";
 
-    private static final Map<String, String> NOTES = new LinkedHashMap<>();
-
-    static {
-        note(Bootstrap.getDescriptor(), "static_resources", "listeners and clusters; dynamic_resources (xDS) is configured by `weft proxy --control-plane` instead");
-        note(Node.getDescriptor(), "id", "shown by the admin endpoints");
-        note(Admin.getDescriptor(), "address", "socket_address only; no admin listener when admin is absent");
-        note(SocketAddress.getDescriptor(), "address", "an IP literal, except for endpoints of STRICT_DNS and LOGICAL_DNS clusters");
-        note(SocketAddress.getDescriptor(), "port_value", "1-65535");
-        note(Listener.getDescriptor(), "name", "required, unique");
-        note(Listener.getDescriptor(), "filter_chains", "exactly one; filter_chain_match is not supported");
-        note(FilterChain.getDescriptor(), "filters", "exactly one: `" + HTTP_CONNECTION_MANAGER + "`");
-        note(FilterChain.getDescriptor(), "transport_socket", "`" + TLS + "` with a DownstreamTlsContext; plaintext when absent");
-        note(Filter.getDescriptor(), "typed_config", "HttpConnectionManager");
-        note(TransportSocket.getDescriptor(), "name", "`" + TLS + "`");
-        note(TransportSocket.getDescriptor(), "typed_config", "DownstreamTlsContext on a listener, UpstreamTlsContext on a cluster");
-        note(DownstreamTlsContext.getDescriptor(), "require_client_certificate", "default false; needs validation_context.trusted_ca");
-        note(CommonTlsContext.getDescriptor(), "tls_certificates", "at most one (exactly one on a listener)");
-        note(CommonTlsContext.getDescriptor(), "alpn_protocols", "listener default per codec_type: h2,http/1.1 (AUTO), http/1.1 (HTTP1), h2 (HTTP2); cluster default per protocol: h2,http/1.1 (auto_config), h2 (HTTP/2), http/1.1 (HTTP/1.1)");
-        note(CommonTlsContext.getDescriptor(), "validation_context", "trusted_ca only; without it a cluster does not verify the server certificate (as Envoy)");
-        note(TlsCertificate.getDescriptor(), "certificate_chain", "PEM");
-        note(TlsCertificate.getDescriptor(), "private_key", "PEM: PKCS#8, PKCS#1 (RSA) or SEC1 (EC), unencrypted");
-        note(CertificateValidationContext.getDescriptor(), "trusted_ca", "PEM bundle");
-        note(DataSource.getDescriptor(), "filename", "read once at load");
-        note(UpstreamTlsContext.getDescriptor(), "sni", "default none");
-        note(HttpConnectionManager.getDescriptor(), "stat_prefix", "required");
-        note(HttpConnectionManager.getDescriptor(), "codec_type", "AUTO (default), HTTP1, HTTP2");
-        note(HttpConnectionManager.getDescriptor(), "route_config", "inline only (rds is not supported)");
-        note(HttpConnectionManager.getDescriptor(), "http_filters", "exactly one: `" + ROUTER + "` with an empty Router typed_config");
-        note(HttpConnectionManager.getDescriptor(), "max_request_headers_kb", "default 60");
-        note(HttpConnectionManager.getDescriptor(), "request_timeout", "default none");
-        note(HttpConnectionManager.getDescriptor(), "stream_idle_timeout", "default 5 min; 0 disables");
-        note(HttpConnectionManager.getDescriptor(), "drain_timeout", "default 5 s");
-        note(HttpConnectionManager.getDescriptor(), "use_remote_address", "default false");
-        note(HttpConnectionManager.getDescriptor(), "generate_request_id", "default true");
-        note(HttpConnectionManager.getDescriptor(), "upgrade_configs", "upgrade_type `websocket` only");
-        note(HttpFilter.getDescriptor(), "typed_config", "envoy.extensions.filters.http.router.v3.Router, no fields set");
-        note(Http2ProtocolOptions.getDescriptor(), "max_concurrent_streams", "listener only; default 2147483647");
-        note(Http2ProtocolOptions.getDescriptor(), "initial_stream_window_size", "listener only; default 268435456");
-        note(Http2ProtocolOptions.getDescriptor(), "initial_connection_window_size", "listener only; default 268435456");
-        note(Cluster.getDescriptor(), "name", "required, unique");
-        note(Cluster.getDescriptor(), "type", "STATIC (default), STRICT_DNS, LOGICAL_DNS");
-        note(Cluster.getDescriptor(), "connect_timeout", "default 5 s");
-        note(Cluster.getDescriptor(), "dns_refresh_rate", "default 5 s");
-        note(Cluster.getDescriptor(), "load_assignment", "LOGICAL_DNS: exactly one endpoint");
-        note(Cluster.getDescriptor(), "per_connection_buffer_limit_bytes", "default 1048576; bounds the request body a retry may replay");
-        note(Cluster.getDescriptor(), "max_requests_per_connection", "deprecated in Envoy, still accepted; default no limit");
-        note(Cluster.getDescriptor(), "common_http_protocol_options", "deprecated in Envoy, still accepted");
-        note(Cluster.getDescriptor(), "http2_protocol_options", "deprecated in Envoy, still accepted: the cluster speaks HTTP/2; must be empty");
-        note(Cluster.getDescriptor(), "typed_extension_protocol_options", "key `" + HTTP_PROTOCOL_OPTIONS + "` only; not together with the deprecated protocol fields");
-        note(Cluster.getDescriptor(), "transport_socket", "`" + TLS + "` with an UpstreamTlsContext; plaintext when absent");
-        note(LocalityLbEndpoints.getDescriptor(), "priority", "default 0 (highest)");
-        note(LbEndpoint.getDescriptor(), "load_balancing_weight", "default 1");
-        note(LbEndpoint.getDescriptor(), "health_status", "UNHEALTHY, DRAINING, TIMEOUT and DEGRADED mark the endpoint unhealthy");
-        note(io.envoyproxy.envoy.config.core.v3.HttpProtocolOptions.getDescriptor(), "idle_timeout", "default 1 h; 0 disables");
-        note(io.envoyproxy.envoy.config.core.v3.HttpProtocolOptions.getDescriptor(), "max_requests_per_connection", "default no limit");
-        note(HttpProtocolOptions.getDescriptor(), "explicit_http_config", "http_protocol_options (HTTP/1.1) or http2_protocol_options (HTTP/2), each empty");
-        note(HttpProtocolOptions.getDescriptor(), "auto_config", "empty; ALPN picks HTTP/2 or HTTP/1.1, needs a TLS transport_socket");
-    }
-
     private BootstrapFields() {}
-
-    private static void note(Descriptor type, String field, String text) {
-        if (type.findFieldByName(field) == null) {
-            throw new IllegalArgumentException(type.getFullName() + " has no field " + field);
-        }
-        NOTES.put(type.getFullName() + "." + field, text);
-    }
 
     /** Registers the bootstrap fields this package implements. */
     public static void registerFields(SupportedFields fields) {
@@ -135,7 +66,7 @@ public final class BootstrapFields {
                 .allow(CommonTlsContext.getDescriptor(), "tls_certificates", "alpn_protocols", "validation_context")
                 .allow(TlsCertificate.getDescriptor(), "certificate_chain", "private_key")
                 .allow(CertificateValidationContext.getDescriptor(), "trusted_ca")
-                .allow(DataSource.getDescriptor(), "filename", "inline_string")
+                .allow(DataSource.getDescriptor(), "filename", "inline_string", "inline_bytes")
                 // http_connection_manager
                 .allow(HttpConnectionManager.getDescriptor(), "stat_prefix", "codec_type", "route_config",
                         "http_filters", "max_request_headers_kb", "request_timeout", "stream_idle_timeout",
@@ -188,10 +119,5 @@ public final class BootstrapFields {
                 TransportSocket.getDescriptor().getFullName(),
                 Map.of(TLS, Set.of(DownstreamTlsContext.getDescriptor().getFullName(),
                         UpstreamTlsContext.getDescriptor().getFullName())));
-    }
-
-    /** The documentation note of a field given as "type.field", or null when it has none. */
-    static String note(String qualifiedField) {
-        return NOTES.get(qualifiedField);
     }
 }

@@ -304,11 +304,18 @@ final class TlsContexts {
             case INLINE_STRING -> {
                 return source.getInlineString();
             }
-            default -> throw new ConfigException(path, "filename or inline_string is required");
+            case INLINE_BYTES -> {
+                return source.getInlineBytes().toString(StandardCharsets.ISO_8859_1);
+            }
+            default -> throw new ConfigException(path, "filename, inline_string or inline_bytes is required");
         }
     }
 
     private static String describe(DataSource source) {
-        return source.getSpecifierCase() == DataSource.SpecifierCase.FILENAME ? source.getFilename() : "inline_string";
+        return switch (source.getSpecifierCase()) {
+            case FILENAME -> source.getFilename();
+            case INLINE_BYTES -> "inline_bytes";
+            default -> "inline_string";
+        };
     }
 }
