@@ -11,7 +11,6 @@ import com.google.protobuf.DynamicMessage;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.util.JsonFormat;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -59,8 +58,7 @@ final class JsonShapeChecker {
         }
         Map<FieldDescriptor, String> seen = new HashMap<>();
         Map<OneofDescriptor, FieldDescriptor> oneofs = new HashMap<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : node.properties()) {
             String key = e.getKey();
             if (skipTypeKey && key.equals(TYPE_KEY)) {
                 continue;
@@ -95,8 +93,7 @@ final class JsonShapeChecker {
                 throw new ConfigException(path, "expected an object (a map), got " + describe(value));
             }
             FieldDescriptor valueField = field.getMessageType().findFieldByName("value");
-            for (Iterator<Map.Entry<String, JsonNode>> it = value.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> e = it.next();
+            for (Map.Entry<String, JsonNode> e : value.properties()) {
                 String entryPath = path + "[\"" + e.getKey() + "\"]";
                 if (isWalkedMessage(valueField)) {
                     message(e.getValue(), valueField.getMessageType(), entryPath, false);

@@ -278,6 +278,7 @@ final class SnapshotBuilder {
 
     // ---- clusters
 
+    @SuppressWarnings("deprecation") // dns_refresh_rate: deprecated in Envoy, still the common way to set it
     private ClusterSpec cluster(Cluster c, String path) throws ConfigException {
         DiscoveryType type = switch (c.getType()) {
             case STATIC -> DiscoveryType.STATIC;
@@ -368,6 +369,7 @@ final class SnapshotBuilder {
     /** What the cluster's HTTP protocol options amount to; alpnPath is where auto_config was set. */
     private record Protocol(UpstreamProtocol protocol, long idleTimeoutMillis, int maxRequestsPerConnection, String alpnPath) {}
 
+    @SuppressWarnings("deprecation") // the cluster-level protocol fields are deprecated in Envoy, still common
     private Protocol protocol(Cluster c, String path) throws ConfigException {
         io.envoyproxy.envoy.config.core.v3.HttpProtocolOptions common;
         String commonPath;
