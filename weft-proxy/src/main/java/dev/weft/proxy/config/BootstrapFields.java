@@ -1,0 +1,123 @@
+package dev.weft.proxy.config;
+
+import com.google.protobuf.Message;
+import io.envoyproxy.envoy.config.bootstrap.v3.Admin;
+import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.core.v3.Address;
+import io.envoyproxy.envoy.config.core.v3.DataSource;
+import io.envoyproxy.envoy.config.core.v3.Http1ProtocolOptions;
+import io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions;
+import io.envoyproxy.envoy.config.core.v3.Node;
+import io.envoyproxy.envoy.config.core.v3.SocketAddress;
+import io.envoyproxy.envoy.config.core.v3.TransportSocket;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.envoyproxy.envoy.config.endpoint.v3.Endpoint;
+import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
+import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
+import io.envoyproxy.envoy.config.listener.v3.Filter;
+import io.envoyproxy.envoy.config.listener.v3.FilterChain;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsCertificate;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
+import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The part of Envoy's v3 bootstrap that the config package itself interprets (node, admin,
+ * listeners, the http_connection_manager, TLS, clusters and their endpoints); docs/envoy-compat.md
+ * documents each field. Route and load-balancing fields are registered by their own packages.
+ */
+public final class BootstrapFields {
+    /** Extension name of the only network filter. */
+    public static final String HTTP_CONNECTION_MANAGER = "envoy.filters.network.http_connection_manager";
+    /** Extension name of the only HTTP filter. */
+    public static final String ROUTER = "envoy.filters.http.router";
+    /** Extension name of the only transport socket. */
+    public static final String TLS = "envoy.transport_sockets.tls";
+    /** The only key of a cluster's typed_extension_protocol_options. */
+    public static final String HTTP_PROTOCOL_OPTIONS = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions";
+
+    private BootstrapFields() {}
+
+    /** Registers the bootstrap fields this package implements. */
+    public static void registerFields(SupportedFields fields) {
+        fields.allow(Bootstrap.getDescriptor(), "node", "admin", "static_resources")
+                .allow(Node.getDescriptor(), "id", "cluster")
+                .allow(Admin.getDescriptor(), "address")
+                .allow(Address.getDescriptor(), "socket_address")
+                .allow(SocketAddress.getDescriptor(), "address", "port_value")
+                .allow(Bootstrap.StaticResources.getDescriptor(), "listeners", "clusters")
+                // listeners
+                .allow(Listener.getDescriptor(), "name", "address", "filter_chains")
+                .allow(FilterChain.getDescriptor(), "filters", "transport_socket")
+                .allow(Filter.getDescriptor(), "name", "typed_config")
+                .allow(TransportSocket.getDescriptor(), "name", "typed_config")
+                .allow(DownstreamTlsContext.getDescriptor(), "common_tls_context", "require_client_certificate")
+                .allow(UpstreamTlsContext.getDescriptor(), "common_tls_context", "sni")
+                .allow(CommonTlsContext.getDescriptor(), "tls_certificates", "alpn_protocols", "validation_context")
+                .allow(TlsCertificate.getDescriptor(), "certificate_chain", "private_key")
+                .allow(CertificateValidationContext.getDescriptor(), "trusted_ca")
+                .allow(DataSource.getDescriptor(), "filename", "inline_string", "inline_bytes")
+                // http_connection_manager
+                .allow(HttpConnectionManager.getDescriptor(), "stat_prefix", "codec_type", "route_config",
+                        "http_filters", "max_request_headers_kb", "request_timeout", "stream_idle_timeout",
+                        "drain_timeout", "use_remote_address", "generate_request_id", "http2_protocol_options",
+                        "upgrade_configs")
+                .allow(HttpConnectionManager.UpgradeConfig.getDescriptor(), "upgrade_type")
+                .allow(HttpFilter.getDescriptor(), "name", "typed_config")
+                .allow(Router.getDescriptor())
+                .allow(Http2ProtocolOptions.getDescriptor(), "max_concurrent_streams",
+                        "initial_stream_window_size", "initial_connection_window_size")
+                .allow(Http1ProtocolOptions.getDescriptor())
+                // clusters
+                .allow(Cluster.getDescriptor(), "name", "type", "connect_timeout", "dns_refresh_rate",
+                        "load_assignment", "per_connection_buffer_limit_bytes", "max_requests_per_connection",
+                        "common_http_protocol_options", "http2_protocol_options",
+                        "typed_extension_protocol_options", "transport_socket")
+                .allow(ClusterLoadAssignment.getDescriptor(), "cluster_name", "endpoints")
+                .allow(LocalityLbEndpoints.getDescriptor(), "priority", "lb_endpoints")
+                .allow(LbEndpoint.getDescriptor(), "endpoint", "load_balancing_weight", "health_status")
+                .allow(Endpoint.getDescriptor(), "address")
+                .allow(io.envoyproxy.envoy.config.core.v3.HttpProtocolOptions.getDescriptor(),
+                        "idle_timeout", "max_requests_per_connection")
+                .allow(HttpProtocolOptions.getDescriptor(), "explicit_http_config", "auto_config",
+                        "common_http_protocol_options")
+                .allow(HttpProtocolOptions.ExplicitHttpConfig.getDescriptor(), "http_protocol_options",
+                        "http2_protocol_options")
+                .allow(HttpProtocolOptions.AutoHttpConfig.getDescriptor());
+    }
+
+    /** The message types that may appear packed in a google.protobuf.Any (typed_config and the like). */
+    static List<Message> anyTypes() {
+        return List.of(
+                HttpConnectionManager.getDefaultInstance(),
+                Router.getDefaultInstance(),
+                DownstreamTlsContext.getDefaultInstance(),
+                UpstreamTlsContext.getDefaultInstance(),
+                HttpProtocolOptions.getDefaultInstance());
+    }
+
+    /**
+     * Extension points: per message type holding a {@code name} and a {@code typed_config}, the
+     * extension names Weft implements and the full names of the config types each accepts.
+     */
+    static Map<String, Map<String, Set<String>>> extensionPoints() {
+        return Map.of(
+                Filter.getDescriptor().getFullName(),
+                Map.of(HTTP_CONNECTION_MANAGER, Set.of(HttpConnectionManager.getDescriptor().getFullName())),
+                HttpFilter.getDescriptor().getFullName(),
+                Map.of(ROUTER, Set.of(Router.getDescriptor().getFullName())),
+                TransportSocket.getDescriptor().getFullName(),
+                Map.of(TLS, Set.of(DownstreamTlsContext.getDescriptor().getFullName(),
+                        UpstreamTlsContext.getDescriptor().getFullName())));
+    }
+}

@@ -1,0 +1,527 @@
+package dev.weft.proxy.config;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.Duration;
+import com.google.protobuf.Message;
+import com.google.protobuf.UInt32Value;
+import com.google.protobuf.util.Durations;
+import dev.weft.proxy.config.ClusterSpec.DiscoveryType;
+import dev.weft.proxy.config.ClusterSpec.UpstreamProtocol;
+import dev.weft.proxy.config.HttpSettings.CodecType;
+import dev.weft.proxy.route.RouteTable;
+import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.core.v3.Address;
+import io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions;
+import io.envoyproxy.envoy.config.core.v3.SocketAddress;
+import io.envoyproxy.envoy.config.core.v3.TransportSocket;
+import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
+import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
+import io.envoyproxy.envoy.config.listener.v3.Filter;
+import io.envoyproxy.envoy.config.listener.v3.FilterChain;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.route.v3.Route;
+import io.envoyproxy.envoy.config.route.v3.RouteAction;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.config.route.v3.VirtualHost;
+import io.envoyproxy.envoy.config.route.v3.WeightedCluster;
+import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
+import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
+import io.netty.handler.ssl.SslContext;
+import io.netty.util.NetUtil;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Turns a Bootstrap already checked against the supported subset into a {@link ProxySnapshot}:
+ * applies Envoy's defaults, checks what the descriptors cannot (unique names, ports, endpoint
+ * addresses, the extensions in use, route-to-cluster references) and builds the TLS contexts.
+ * Errors name the field path.
+ */
+final class SnapshotBuilder {
+    /** Compiles a route_config; a {@link ConfigException}'s path is relative to it. */
+    @FunctionalInterface
+    interface RouteCompiler {
+        RouteTable compile(RouteConfiguration config) throws ConfigException;
+    }
+
+    /** Checks a cluster's load-balancing settings; a {@link ConfigException}'s path is relative to it. */
+    @FunctionalInterface
+    interface ClusterValidator {
+        void validate(Cluster cluster) throws ConfigException;
+    }
+
+    static final long DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
+    static final long DEFAULT_DNS_REFRESH_MS = 5_000;
+    static final long DEFAULT_IDLE_TIMEOUT_MS = 3_600_000;
+    static final int DEFAULT_BUFFER_LIMIT_BYTES = 1 << 20;
+    static final int DEFAULT_MAX_REQUEST_HEADERS_KB = 60;
+    static final long DEFAULT_STREAM_IDLE_TIMEOUT_MS = 300_000;
+    static final long DEFAULT_DRAIN_TIMEOUT_MS = 5_000;
+    static final int DEFAULT_H2_MAX_CONCURRENT_STREAMS = Integer.MAX_VALUE;
+    static final int DEFAULT_H2_WINDOW = 268_435_456;
+    private static final String H2 = "h2";
+    private static final String HTTP11 = "http/1.1";
+
+    private final SubsetChecker unpacker;
+    private final RouteCompiler routes;
+    private final ClusterValidator clusterValidator;
+
+    SnapshotBuilder(SubsetChecker unpacker, RouteCompiler routes, ClusterValidator clusterValidator) {
+        this.unpacker = unpacker;
+        this.routes = routes;
+        this.clusterValidator = clusterValidator;
+    }
+
+    ProxySnapshot build(Bootstrap bootstrap, String version) throws ConfigException {
+        Bootstrap.StaticResources resources = bootstrap.getStaticResources();
+        Map<String, ClusterSpec> clusters = new LinkedHashMap<>();
+        Map<String, Integer> clusterIndex = new HashMap<>();
+        for (int i = 0; i < resources.getClustersCount(); i++) {
+            String path = "static_resources.clusters[" + i + "]";
+            Cluster c = resources.getClusters(i);
+            requireName(c.getName(), path);
+            Integer earlier = clusterIndex.putIfAbsent(c.getName(), i);
+            if (earlier != null) {
+                throw new ConfigException(path + ".name", "duplicate cluster name \"" + c.getName()
+                        + "\" (also static_resources.clusters[" + earlier + "])");
+            }
+            clusters.put(c.getName(), cluster(c, path));
+        }
+        List<ListenerSpec> listeners = new ArrayList<>();
+        Map<String, Integer> listenerIndex = new HashMap<>();
+        for (int i = 0; i < resources.getListenersCount(); i++) {
+            String path = "static_resources.listeners[" + i + "]";
+            Listener l = resources.getListeners(i);
+            requireName(l.getName(), path);
+            Integer earlier = listenerIndex.putIfAbsent(l.getName(), i);
+            if (earlier != null) {
+                throw new ConfigException(path + ".name", "duplicate listener name \"" + l.getName()
+                        + "\" (also static_resources.listeners[" + earlier + "])");
+            }
+            listeners.add(listener(l, path, clusters.keySet()));
+        }
+        InetSocketAddress admin = null;
+        if (bootstrap.hasAdmin()) {
+            if (!bootstrap.getAdmin().hasAddress()) {
+                throw new ConfigException("admin.address", "is required");
+            }
+            admin = ipAddress(bootstrap.getAdmin().getAddress(), "admin.address");
+        }
+        if (listeners.isEmpty() && admin == null) {
+            throw new ConfigException("static_resources.listeners", "at least one listener (or an admin address) is required");
+        }
+        return new ProxySnapshot(version, listeners, clusters, admin, bootstrap);
+    }
+
+    // ---- listeners
+
+    private ListenerSpec listener(Listener l, String path, Set<String> clusters) throws ConfigException {
+        if (!l.hasAddress()) {
+            throw new ConfigException(path + ".address", "is required");
+        }
+        InetSocketAddress address = ipAddress(l.getAddress(), path + ".address");
+        if (l.getFilterChainsCount() != 1) {
+            throw new ConfigException(path + ".filter_chains",
+                    "exactly one filter chain is supported, got " + l.getFilterChainsCount());
+        }
+        FilterChain chain = l.getFilterChains(0);
+        String chainPath = path + ".filter_chains[0]";
+        if (chain.getFiltersCount() != 1) {
+            throw new ConfigException(chainPath + ".filters", "exactly one filter ("
+                    + BootstrapFields.HTTP_CONNECTION_MANAGER + ") is supported, got " + chain.getFiltersCount());
+        }
+        Filter filter = chain.getFilters(0);
+        String filterPath = chainPath + ".filters[0]";
+        requireExtension(filter.getName(), BootstrapFields.HTTP_CONNECTION_MANAGER, filterPath);
+        HttpConnectionManager hcm = unpack(filter.hasTypedConfig(), filter.getTypedConfig(),
+                HttpConnectionManager.getDefaultInstance(), filterPath + ".typed_config");
+        HttpSettings http = http(hcm, filterPath + ".typed_config", clusters);
+        SslContext tls = null;
+        if (chain.hasTransportSocket()) {
+            String tsPath = chainPath + ".transport_socket";
+            TransportSocket ts = chain.getTransportSocket();
+            requireExtension(ts.getName(), BootstrapFields.TLS, tsPath);
+            DownstreamTlsContext ctx = unpack(ts.hasTypedConfig(), ts.getTypedConfig(),
+                    DownstreamTlsContext.getDefaultInstance(), tsPath + ".typed_config");
+            List<String> alpn = switch (http.codec()) {
+                case AUTO -> List.of(H2, HTTP11);
+                case HTTP1 -> List.of(HTTP11);
+                case HTTP2 -> List.of(H2);
+            };
+            tls = TlsContexts.server(ctx, alpn, tsPath + ".typed_config");
+        }
+        return new ListenerSpec(l.getName(), address, http, tls);
+    }
+
+    private HttpSettings http(HttpConnectionManager h, String path, Set<String> clusters) throws ConfigException {
+        if (h.getStatPrefix().isEmpty()) {
+            throw new ConfigException(path + ".stat_prefix", "is required");
+        }
+        CodecType codec = switch (h.getCodecType()) {
+            case AUTO -> CodecType.AUTO;
+            case HTTP1 -> CodecType.HTTP1;
+            case HTTP2 -> CodecType.HTTP2;
+            default -> throw new ConfigException(path + ".codec_type",
+                    h.getCodecType() + " is not supported by Weft (supported: AUTO, HTTP1, HTTP2)");
+        };
+        if (!h.hasRouteConfig()) {
+            throw new ConfigException(path + ".route_config", "is required (an inline route configuration; rds is not supported)");
+        }
+        String routePath = path + ".route_config";
+        RouteTable table;
+        try {
+            table = routes.compile(h.getRouteConfig());
+        } catch (ConfigException e) {
+            throw e.under(routePath);
+        }
+        checkClusterReferences(h.getRouteConfig(), clusters, routePath);
+        httpFilters(h, path);
+
+        int headersKb = h.hasMaxRequestHeadersKb() ? h.getMaxRequestHeadersKb().getValue() : DEFAULT_MAX_REQUEST_HEADERS_KB;
+        if (headersKb < 1 || headersKb > 8192) {
+            throw new ConfigException(path + ".max_request_headers_kb", "must be 1-8192, got " + Integer.toUnsignedString(headersKb));
+        }
+        Http2ProtocolOptions h2 = h.getHttp2ProtocolOptions();
+        String h2Path = path + ".http2_protocol_options";
+        int maxStreams = uint32(h2.hasMaxConcurrentStreams(), h2.getMaxConcurrentStreams(),
+                DEFAULT_H2_MAX_CONCURRENT_STREAMS, 1, h2Path + ".max_concurrent_streams");
+        int streamWindow = uint32(h2.hasInitialStreamWindowSize(), h2.getInitialStreamWindowSize(),
+                DEFAULT_H2_WINDOW, 65_535, h2Path + ".initial_stream_window_size");
+        int connectionWindow = uint32(h2.hasInitialConnectionWindowSize(), h2.getInitialConnectionWindowSize(),
+                DEFAULT_H2_WINDOW, 65_535, h2Path + ".initial_connection_window_size");
+
+        Set<String> upgrades = new LinkedHashSet<>();
+        for (int i = 0; i < h.getUpgradeConfigsCount(); i++) {
+            String type = h.getUpgradeConfigs(i).getUpgradeType().toLowerCase(Locale.ROOT);
+            if (!type.equals("websocket")) {
+                throw new ConfigException(path + ".upgrade_configs[" + i + "].upgrade_type", "\""
+                        + h.getUpgradeConfigs(i).getUpgradeType() + "\" is not supported by Weft (supported: websocket)");
+            }
+            upgrades.add(type);
+        }
+        return new HttpSettings(
+                h.getStatPrefix(),
+                table,
+                codec,
+                headersKb * 1024,
+                h.hasRequestTimeout() ? millis(h.getRequestTimeout(), path + ".request_timeout") : 0,
+                h.hasStreamIdleTimeout() ? millis(h.getStreamIdleTimeout(), path + ".stream_idle_timeout")
+                        : DEFAULT_STREAM_IDLE_TIMEOUT_MS,
+                h.hasDrainTimeout() ? millis(h.getDrainTimeout(), path + ".drain_timeout") : DEFAULT_DRAIN_TIMEOUT_MS,
+                h.hasUseRemoteAddress() && h.getUseRemoteAddress().getValue(),
+                !h.hasGenerateRequestId() || h.getGenerateRequestId().getValue(),
+                maxStreams,
+                streamWindow,
+                connectionWindow,
+                upgrades);
+    }
+
+    /** Weft's router is built in: the chain must be exactly Envoy's router filter, configured empty. */
+    private void httpFilters(HttpConnectionManager h, String path) throws ConfigException {
+        if (h.getHttpFiltersCount() == 0) {
+            throw new ConfigException(path + ".http_filters", "must hold " + BootstrapFields.ROUTER);
+        }
+        for (int i = 0; i < h.getHttpFiltersCount(); i++) {
+            HttpFilter f = h.getHttpFilters(i);
+            String filterPath = path + ".http_filters[" + i + "]";
+            requireExtension(f.getName(), BootstrapFields.ROUTER, filterPath);
+            if (i > 0) {
+                throw new ConfigException(filterPath, "only one " + BootstrapFields.ROUTER + " is allowed");
+            }
+            unpack(f.hasTypedConfig(), f.getTypedConfig(), Router.getDefaultInstance(), filterPath + ".typed_config");
+        }
+    }
+
+    /** Every cluster a route forwards to must exist; the route package does not know the clusters. */
+    private static void checkClusterReferences(RouteConfiguration config, Set<String> clusters, String path)
+            throws ConfigException {
+        for (int i = 0; i < config.getVirtualHostsCount(); i++) {
+            VirtualHost vh = config.getVirtualHosts(i);
+            for (int j = 0; j < vh.getRoutesCount(); j++) {
+                Route r = vh.getRoutes(j);
+                if (!r.hasRoute()) {
+                    continue;
+                }
+                String actionPath = path + ".virtual_hosts[" + i + "].routes[" + j + "].route";
+                RouteAction action = r.getRoute();
+                if (action.getClusterSpecifierCase() == RouteAction.ClusterSpecifierCase.CLUSTER) {
+                    requireCluster(action.getCluster(), clusters, actionPath + ".cluster");
+                } else if (action.getClusterSpecifierCase() == RouteAction.ClusterSpecifierCase.WEIGHTED_CLUSTERS) {
+                    List<WeightedCluster.ClusterWeight> weights = action.getWeightedClusters().getClustersList();
+                    for (int k = 0; k < weights.size(); k++) {
+                        requireCluster(weights.get(k).getName(), clusters,
+                                actionPath + ".weighted_clusters.clusters[" + k + "].name");
+                    }
+                }
+            }
+        }
+    }
+
+    private static void requireCluster(String name, Set<String> clusters, String path) throws ConfigException {
+        if (!clusters.contains(name)) {
+            throw new ConfigException(path, "unknown cluster \"" + name + "\"");
+        }
+    }
+
+    // ---- clusters
+
+    @SuppressWarnings("deprecation") // dns_refresh_rate: deprecated in Envoy, still the common way to set it
+    private ClusterSpec cluster(Cluster c, String path) throws ConfigException {
+        DiscoveryType type = switch (c.getType()) {
+            case STATIC -> DiscoveryType.STATIC;
+            case STRICT_DNS -> DiscoveryType.STRICT_DNS;
+            case LOGICAL_DNS -> DiscoveryType.LOGICAL_DNS;
+            default -> throw new ConfigException(path + ".type",
+                    c.getType() + " is not supported by Weft (supported: STATIC, STRICT_DNS, LOGICAL_DNS)");
+        };
+        try {
+            clusterValidator.validate(c);
+        } catch (ConfigException e) {
+            throw e.under(path);
+        }
+        long connectTimeout = c.hasConnectTimeout() ? millis(c.getConnectTimeout(), path + ".connect_timeout")
+                : DEFAULT_CONNECT_TIMEOUT_MS;
+        if (connectTimeout <= 0) {
+            throw new ConfigException(path + ".connect_timeout", "must be positive");
+        }
+        long dnsRefresh = c.hasDnsRefreshRate() ? millis(c.getDnsRefreshRate(), path + ".dns_refresh_rate")
+                : DEFAULT_DNS_REFRESH_MS;
+        if (dnsRefresh <= 0) {
+            throw new ConfigException(path + ".dns_refresh_rate", "must be positive");
+        }
+        List<EndpointSpec> endpoints = endpoints(c, type, path + ".load_assignment");
+
+        Protocol protocol = protocol(c, path);
+        SslContext tls = null;
+        String sni = null;
+        if (c.hasTransportSocket()) {
+            String tsPath = path + ".transport_socket";
+            TransportSocket ts = c.getTransportSocket();
+            requireExtension(ts.getName(), BootstrapFields.TLS, tsPath);
+            UpstreamTlsContext ctx = unpack(ts.hasTypedConfig(), ts.getTypedConfig(),
+                    UpstreamTlsContext.getDefaultInstance(), tsPath + ".typed_config");
+            List<String> alpn = switch (protocol.protocol) {
+                case ALPN -> List.of(H2, HTTP11);
+                case HTTP2 -> List.of(H2);
+                case HTTP1 -> List.of(HTTP11);
+            };
+            tls = TlsContexts.client(ctx, alpn, tsPath + ".typed_config");
+            sni = ctx.getSni().isEmpty() ? null : ctx.getSni();
+        } else if (protocol.protocol == UpstreamProtocol.ALPN) {
+            throw new ConfigException(protocol.alpnPath, "needs a TLS transport_socket on the cluster (ALPN is negotiated in TLS)");
+        }
+        int bufferLimit = c.hasPerConnectionBufferLimitBytes()
+                ? saturatedInt(c.getPerConnectionBufferLimitBytes()) : DEFAULT_BUFFER_LIMIT_BYTES;
+        return new ClusterSpec(c.getName(), type, endpoints, c, connectTimeout, protocol.idleTimeoutMillis,
+                protocol.maxRequestsPerConnection, protocol.protocol, tls, sni, dnsRefresh, bufferLimit);
+    }
+
+    private static List<EndpointSpec> endpoints(Cluster c, DiscoveryType type, String path) throws ConfigException {
+        List<EndpointSpec> endpoints = new ArrayList<>();
+        List<LocalityLbEndpoints> localities = c.getLoadAssignment().getEndpointsList();
+        for (int i = 0; i < localities.size(); i++) {
+            LocalityLbEndpoints locality = localities.get(i);
+            for (int j = 0; j < locality.getLbEndpointsCount(); j++) {
+                LbEndpoint lb = locality.getLbEndpoints(j);
+                String lbPath = path + ".endpoints[" + i + "].lb_endpoints[" + j + "]";
+                if (!lb.getEndpoint().hasAddress()) {
+                    throw new ConfigException(lbPath + ".endpoint.address", "is required");
+                }
+                String addressPath = lbPath + ".endpoint.address";
+                SocketAddress sa = socketAddress(lb.getEndpoint().getAddress(), addressPath);
+                if (type == DiscoveryType.STATIC && NetUtil.createInetAddressFromIpAddressString(sa.getAddress()) == null) {
+                    throw new ConfigException(addressPath + ".socket_address.address", "\"" + sa.getAddress()
+                            + "\" is not an IP address (a STATIC cluster needs IP literals; use STRICT_DNS for names)");
+                }
+                int weight = 1;
+                if (lb.hasLoadBalancingWeight()) {
+                    weight = saturatedInt(lb.getLoadBalancingWeight());
+                    if (weight < 1) {
+                        throw new ConfigException(lbPath + ".load_balancing_weight", "must be at least 1");
+                    }
+                }
+                boolean healthy = switch (lb.getHealthStatus()) {
+                    case UNHEALTHY, DRAINING, TIMEOUT, DEGRADED -> false;
+                    default -> true;
+                };
+                endpoints.add(new EndpointSpec(sa.getAddress(), sa.getPortValue(), weight, locality.getPriority(), healthy));
+            }
+        }
+        if (type == DiscoveryType.LOGICAL_DNS && endpoints.size() != 1) {
+            throw new ConfigException(path, "a LOGICAL_DNS cluster needs exactly one endpoint, got " + endpoints.size());
+        }
+        return endpoints;
+    }
+
+    /** What the cluster's HTTP protocol options amount to; alpnPath is where auto_config was set. */
+    private record Protocol(UpstreamProtocol protocol, long idleTimeoutMillis, int maxRequestsPerConnection, String alpnPath) {}
+
+    @SuppressWarnings("deprecation") // the cluster-level protocol fields are deprecated in Envoy, still common
+    private Protocol protocol(Cluster c, String path) throws ConfigException {
+        io.envoyproxy.envoy.config.core.v3.HttpProtocolOptions common;
+        String commonPath;
+        UpstreamProtocol protocol;
+        String alpnPath = null;
+        if (c.getTypedExtensionProtocolOptionsCount() > 0) {
+            for (Map.Entry<String, Any> e : c.getTypedExtensionProtocolOptionsMap().entrySet()) {
+                if (!e.getKey().equals(BootstrapFields.HTTP_PROTOCOL_OPTIONS)) {
+                    throw new ConfigException(path + ".typed_extension_protocol_options[\"" + e.getKey() + "\"]",
+                            SubsetChecker.NOT_SUPPORTED);
+                }
+            }
+            // As Envoy: the typed options replace the deprecated cluster fields, they do not merge with them.
+            for (String deprecated : List.of("http2_protocol_options", "common_http_protocol_options",
+                    "max_requests_per_connection")) {
+                if (c.hasField(Cluster.getDescriptor().findFieldByName(deprecated))) {
+                    throw new ConfigException(path + "." + deprecated, "cannot be combined with typed_extension_protocol_options[\""
+                            + BootstrapFields.HTTP_PROTOCOL_OPTIONS + "\"]");
+                }
+            }
+            String optionsPath = path + ".typed_extension_protocol_options[\"" + BootstrapFields.HTTP_PROTOCOL_OPTIONS + "\"]";
+            HttpProtocolOptions options = unpack(true,
+                    c.getTypedExtensionProtocolOptionsOrThrow(BootstrapFields.HTTP_PROTOCOL_OPTIONS),
+                    HttpProtocolOptions.getDefaultInstance(), optionsPath);
+            switch (options.getUpstreamProtocolOptionsCase()) {
+                case EXPLICIT_HTTP_CONFIG -> {
+                    HttpProtocolOptions.ExplicitHttpConfig explicit = options.getExplicitHttpConfig();
+                    String explicitPath = optionsPath + ".explicit_http_config";
+                    protocol = switch (explicit.getProtocolConfigCase()) {
+                        case HTTP_PROTOCOL_OPTIONS -> UpstreamProtocol.HTTP1;
+                        case HTTP2_PROTOCOL_OPTIONS -> {
+                            requireEmpty(explicit.getHttp2ProtocolOptions(), explicitPath + ".http2_protocol_options");
+                            yield UpstreamProtocol.HTTP2;
+                        }
+                        default -> throw new ConfigException(explicitPath,
+                                "one of http_protocol_options, http2_protocol_options is required");
+                    };
+                }
+                case AUTO_CONFIG -> {
+                    protocol = UpstreamProtocol.ALPN;
+                    alpnPath = optionsPath + ".auto_config";
+                }
+                default -> throw new ConfigException(optionsPath, "one of explicit_http_config, auto_config is required");
+            }
+            common = options.getCommonHttpProtocolOptions();
+            commonPath = optionsPath + ".common_http_protocol_options";
+        } else {
+            protocol = UpstreamProtocol.HTTP1;
+            if (c.hasHttp2ProtocolOptions()) {
+                requireEmpty(c.getHttp2ProtocolOptions(), path + ".http2_protocol_options");
+                protocol = UpstreamProtocol.HTTP2;
+            }
+            common = c.getCommonHttpProtocolOptions();
+            commonPath = path + ".common_http_protocol_options";
+        }
+        long idle = common.hasIdleTimeout() ? millis(common.getIdleTimeout(), commonPath + ".idle_timeout")
+                : DEFAULT_IDLE_TIMEOUT_MS;
+        int maxRequests = 0;
+        if (common.hasMaxRequestsPerConnection()) {
+            if (c.hasMaxRequestsPerConnection()) {
+                throw new ConfigException(path + ".max_requests_per_connection",
+                        "cannot be set together with common_http_protocol_options.max_requests_per_connection");
+            }
+            maxRequests = saturatedInt(common.getMaxRequestsPerConnection());
+        } else if (c.hasMaxRequestsPerConnection()) {
+            maxRequests = saturatedInt(c.getMaxRequestsPerConnection());
+        }
+        return new Protocol(protocol, idle, maxRequests, alpnPath);
+    }
+
+    /** Upstream HTTP/2 settings are Weft's own; a set field would otherwise be silently ignored. */
+    private static void requireEmpty(Http2ProtocolOptions options, String path) throws ConfigException {
+        if (!options.getAllFields().isEmpty()) {
+            String field = options.getAllFields().keySet().iterator().next().getName();
+            throw new ConfigException(path + "." + field, "is not supported by Weft on upstream connections");
+        }
+    }
+
+    // ---- shared
+
+    private static void requireName(String name, String path) throws ConfigException {
+        if (name.isEmpty()) {
+            throw new ConfigException(path + ".name", "is required");
+        }
+    }
+
+    private static void requireExtension(String name, String expected, String path) throws ConfigException {
+        if (!name.equals(expected)) {
+            throw new ConfigException(path + ".name", (name.isEmpty() ? "is required" : name + " is not supported by Weft")
+                    + " (supported: " + expected + ")");
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private <T extends Message> T unpack(boolean present, Any any, T prototype, String path) throws ConfigException {
+        String expected = prototype.getDescriptorForType().getFullName();
+        if (!present) {
+            throw new ConfigException(path, "is required (" + expected + ")");
+        }
+        String url = any.getTypeUrl();
+        if (!url.substring(url.lastIndexOf('/') + 1).equals(expected)) {
+            throw new ConfigException(path, "expected " + expected + ", got " + url);
+        }
+        return (T) unpacker.unpack(any, path);
+    }
+
+    private static SocketAddress socketAddress(Address address, String path) throws ConfigException {
+        if (!address.hasSocketAddress()) {
+            throw new ConfigException(path + ".socket_address", "is required");
+        }
+        SocketAddress sa = address.getSocketAddress();
+        if (sa.getAddress().isEmpty()) {
+            throw new ConfigException(path + ".socket_address.address", "is required");
+        }
+        int port = sa.getPortValue();
+        if (port < 1 || port > 65535) {
+            throw new ConfigException(path + ".socket_address.port_value",
+                    "must be 1-65535, got " + Integer.toUnsignedString(port));
+        }
+        return sa;
+    }
+
+    /** A listening address: IP literals only, as Envoy, so that binding never waits on DNS. */
+    private static InetSocketAddress ipAddress(Address address, String path) throws ConfigException {
+        SocketAddress sa = socketAddress(address, path);
+        InetAddress ip = NetUtil.createInetAddressFromIpAddressString(sa.getAddress());
+        if (ip == null) {
+            throw new ConfigException(path + ".socket_address.address", "\"" + sa.getAddress() + "\" is not an IP address");
+        }
+        return new InetSocketAddress(ip, sa.getPortValue());
+    }
+
+    private static long millis(Duration d, String path) throws ConfigException {
+        if (d.getSeconds() < 0 || d.getNanos() < 0) {
+            throw new ConfigException(path, "must not be negative");
+        }
+        return Durations.toMillis(d);
+    }
+
+    private static int uint32(boolean present, UInt32Value value, int defaultValue, int min, String path)
+            throws ConfigException {
+        if (!present) {
+            return defaultValue;
+        }
+        long v = Integer.toUnsignedLong(value.getValue());
+        if (v < min || v > Integer.MAX_VALUE) {
+            throw new ConfigException(path, "must be " + min + "-" + Integer.MAX_VALUE + ", got " + v);
+        }
+        return (int) v;
+    }
+
+    private static int saturatedInt(UInt32Value value) {
+        return (int) Math.min(Integer.MAX_VALUE, Integer.toUnsignedLong(value.getValue()));
+    }
+}
