@@ -477,6 +477,11 @@ final class SnapshotBuilder {
     }
 
     private static SocketAddress socketAddress(Address address, String path) throws ConfigException {
+        return socketAddress(address, path, false);
+    }
+
+    /** {@code listening}: port 0 is allowed and binds an ephemeral port, as in Envoy. */
+    private static SocketAddress socketAddress(Address address, String path, boolean listening) throws ConfigException {
         if (!address.hasSocketAddress()) {
             throw new ConfigException(path + ".socket_address", "is required");
         }
@@ -485,16 +490,16 @@ final class SnapshotBuilder {
             throw new ConfigException(path + ".socket_address.address", "is required");
         }
         int port = sa.getPortValue();
-        if (port < 1 || port > 65535) {
+        if (port < (listening ? 0 : 1) || port > 65535) {
             throw new ConfigException(path + ".socket_address.port_value",
-                    "must be 1-65535, got " + Integer.toUnsignedString(port));
+                    "must be " + (listening ? 0 : 1) + "-65535, got " + Integer.toUnsignedString(port));
         }
         return sa;
     }
 
     /** A listening address: IP literals only, as Envoy, so that binding never waits on DNS. */
     private static InetSocketAddress ipAddress(Address address, String path) throws ConfigException {
-        SocketAddress sa = socketAddress(address, path);
+        SocketAddress sa = socketAddress(address, path, true);
         InetAddress ip = NetUtil.createInetAddressFromIpAddressString(sa.getAddress());
         if (ip == null) {
             throw new ConfigException(path + ".socket_address.address", "\"" + sa.getAddress() + "\" is not an IP address");

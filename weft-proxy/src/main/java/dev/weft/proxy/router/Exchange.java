@@ -306,7 +306,7 @@ public final class Exchange implements UpstreamListener {
             endAttempt();
             Throwable cause = f.cause();
             boolean timeout = cause instanceof UpstreamConnectException uce && uce.isTimeout();
-            boolean retriable = retry != null && (retry.retryOnConnectFailure() || retry.retriableStatus(503));
+            boolean retriable = retry != null && retry.retryOnConnectFailure();
             maybeRetry(retriable, timeout ? WeftError.UPSTREAM_CONNECT_TIMEOUT : WeftError.UPSTREAM_CONNECT_FAILURE,
                     cause.getMessage());
             return;
@@ -355,12 +355,15 @@ public final class Exchange implements UpstreamListener {
 
     private void maybeRetry(boolean retriable, WeftError error, String reason) {
         if (retriable && canRetry()) {
-            cluster.stats().rqRetry.increment();
-            long delay = retry.backoffMillis(attempt);
-            backoffTimer = loop.schedule(this::startAttempt, delay, TimeUnit.MILLISECONDS);
+            scheduleRetry();
         } else {
             fail(error, reason);
         }
+    }
+
+    private void scheduleRetry() {
+        cluster.stats().rqRetry.increment();
+        backoffTimer = loop.schedule(this::startAttempt, retry.backoffMillis(attempt), TimeUnit.MILLISECONDS);
     }
 
     private void startRouteTimer() {
@@ -454,17 +457,15 @@ public final class Exchange implements UpstreamListener {
             skipInterim = true; // interim responses are not relayed; the proxy answered Expect itself
             return;
         }
-        if (retry != null && (retry.retriableStatus(code) || (grpc && retriableGrpc(head)))) {
-            if (canRetry()) {
-                cluster.stats().recordStatus(code);
-                UpstreamStream s = stream;
-                stream = null;
-                s.reset();
-                endAttempt();
-                maybeRetry(true, WeftError.UPSTREAM_RESET, "unreachable");
-                skipInterim = false;
-                return;
-            }
+        if (retry != null && (retry.retriableStatus(code) || (grpc && retriableGrpc(head))) && canRetry()) {
+            // this response is dropped: the connection (HTTP/1.1) or stream (HTTP/2) goes with it
+            cluster.stats().recordStatus(code);
+            UpstreamStream s = stream;
+            stream = null;
+            s.reset();
+            endAttempt();
+            scheduleRetry();
+            return;
         }
         responseStarted = true;
         status = code;
@@ -536,8 +537,7 @@ public final class Exchange implements UpstreamListener {
             return;
         }
         cluster.stats().rqReset.increment();
-        boolean retriable = retry != null
-                && (retry.retryOnReset() || retry.retriableStatus(503) || (refused && retry.retryOnRefusedStream()));
+        boolean retriable = retry != null && (refused ? retry.retryOnRefusedStream() : retry.retryOnReset());
         maybeRetry(retriable, WeftError.UPSTREAM_RESET, reason);
     }
 

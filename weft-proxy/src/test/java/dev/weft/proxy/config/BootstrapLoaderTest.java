@@ -422,7 +422,7 @@ class BootstrapLoaderTest {
     @Test
     void portOutOfRangeIsRejected() {
         assertRejectedExactly(replaceOnce(MINIMAL, "port_value: 10000", "port_value: 70000"),
-                "static_resources.listeners[0].address.socket_address.port_value: must be 1-65535, got 70000");
+                "static_resources.listeners[0].address.socket_address.port_value: must be 0-65535, got 70000");
         assertRejectedExactly(replaceOnce(MINIMAL, "port_value: 8000", "port_value: 0"),
                 "static_resources.clusters[0].load_assignment.endpoints[0].lb_endpoints[0].endpoint.address"
                         + ".socket_address.port_value: must be 1-65535, got 0");
