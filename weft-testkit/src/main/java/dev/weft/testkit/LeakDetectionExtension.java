@@ -72,7 +72,6 @@ public final class LeakDetectionExtension implements BeforeAllCallback, AfterAll
             for (String leak : leaks) {
                 message.append("\n\n").append(leak);
             }
-            System.err.println(message);
             throw new AssertionError(message.toString());
         }
     }

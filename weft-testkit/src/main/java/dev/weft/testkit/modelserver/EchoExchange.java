@@ -16,6 +16,10 @@ import java.util.Map;
  * type, same length when known), reading paused while the channel is not writable, so bodies of any
  * size pass in bounded memory. A request without a body gets {@code {"method","uri","headers"}}.
  *
+ * <p>Because reading stops while the echo cannot be written, a client that reads the response only
+ * after sending its whole body (the JDK's HttpClient does) stalls once the body outgrows the socket
+ * buffers on the way; large uploads from such clients belong on {@code /sink}.
+ *
  * <p>Reference counting: each body chunk is written back as is, handing its buffer to the channel.
  */
 final class EchoExchange extends Exchange {

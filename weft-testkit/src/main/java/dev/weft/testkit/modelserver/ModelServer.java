@@ -85,7 +85,8 @@ public final class ModelServer implements AutoCloseable {
                     .syncUninterruptibly()
                     .channel();
             return new ModelServer(context, group, channels, serverChannel);
-        } catch (RuntimeException e) {
+        } catch (Exception e) {
+            // bind failures arrive as checked exceptions rethrown unchecked by syncUninterruptibly
             group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS).syncUninterruptibly();
             throw new IllegalStateException("model server cannot listen on " + config.host() + ":" + port, e);
         }
