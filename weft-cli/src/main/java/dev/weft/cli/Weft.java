@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         version = "weft 0.1.0",
         description = "Weft: a service mesh for AI model serving.",
-        subcommands = {ProxyCommand.class, DemoCommand.class})
+        subcommands = {ProxyCommand.class, ModelServerCommand.class, DemoCommand.class})
 public final class Weft implements Runnable {
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
