@@ -60,7 +60,7 @@ final class ProxyCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.drainAndStop(snapshot.listeners().stream().mapToLong(l -> l.http().drainTimeoutMillis()).max().orElse(5000)).join();
         }, "weft-stop"));
-        StringBuilder sb = new StringBuilder("weft proxy ready (" + server.transport() + "):");
+        StringBuilder sb = new StringBuilder("weft proxy ready (" + server.transport() + ", java " + System.getProperty("java.version") + "):");
         snapshot.listeners().forEach(l -> sb.append(" ").append(l.name()).append("=").append(l.address().getHostString()).append(":").append(server.port(l.name())));
         if (server.adminPort() > 0) {
             sb.append(" admin=").append(snapshot.adminAddress().getHostString()).append(":").append(server.adminPort());

@@ -221,7 +221,8 @@ final class SnapshotBuilder {
                 h.hasStreamIdleTimeout() ? millis(h.getStreamIdleTimeout(), path + ".stream_idle_timeout")
                         : DEFAULT_STREAM_IDLE_TIMEOUT_MS,
                 h.hasDrainTimeout() ? millis(h.getDrainTimeout(), path + ".drain_timeout") : DEFAULT_DRAIN_TIMEOUT_MS,
-                h.hasUseRemoteAddress() && h.getUseRemoteAddress().getValue(),
+                // Weft's default is true (Envoy's is false): a sidecar is where the peer address is known
+                !h.hasUseRemoteAddress() || h.getUseRemoteAddress().getValue(),
                 !h.hasGenerateRequestId() || h.getGenerateRequestId().getValue(),
                 maxStreams,
                 streamWindow,

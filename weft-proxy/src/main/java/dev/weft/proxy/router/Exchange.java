@@ -89,6 +89,9 @@ public final class Exchange implements UpstreamListener {
     private ScheduledFuture<?> routeTimer;
     private ScheduledFuture<?> perTryTimer;
     private ScheduledFuture<?> backoffTimer;
+    private ScheduledFuture<?> requestTimer;
+    private ScheduledFuture<?> idleTimer;
+    private long lastActivityNanos;
 
     private boolean responseStarted;
     private boolean skipInterim;
@@ -112,6 +115,7 @@ public final class Exchange implements UpstreamListener {
     /** A request head, body part or (after an upgrade) raw bytes from the downstream; the exchange owns it. */
     public void onRequest(Object msg) {
         assert loop.inEventLoop();
+        lastActivityNanos = System.nanoTime();
         if (msg instanceof FullHttpRequest full) {
             HttpRequest head = new DefaultHttpRequest(full.protocolVersion(), full.method(), full.uri(), full.headers());
             onHead(head);
@@ -148,6 +152,7 @@ public final class Exchange implements UpstreamListener {
         grpc = LocalReply.isGrpc(req);
         headRequest = HttpMethod.HEAD.equals(req.method());
         toOriginForm(req);
+        startDownstreamTimers();
 
         RouteEntry r;
         try {
@@ -192,7 +197,7 @@ public final class Exchange implements UpstreamListener {
             }
         }
         Headers.removeHopByHop(req.headers(), upgrade);
-        if (remote instanceof InetSocketAddress isa && isa.getAddress() != null) {
+        if (ctx.settings().useRemoteAddress() && remote instanceof InetSocketAddress isa && isa.getAddress() != null) {
             String ip = isa.getAddress().getHostAddress();
             String xff = req.headers().get(Headers.X_FORWARDED_FOR);
             req.headers().set(Headers.X_FORWARDED_FOR, xff == null || xff.isBlank() ? ip : xff + ", " + ip);
@@ -258,6 +263,7 @@ public final class Exchange implements UpstreamListener {
         }
         if (last) {
             requestComplete = true;
+            cancel(requestTimer);
             startRouteTimer();
             if (stream != null) {
                 startPerTryTimer();
@@ -366,6 +372,47 @@ public final class Exchange implements UpstreamListener {
         backoffTimer = loop.schedule(this::startAttempt, retry.backoffMillis(attempt), TimeUnit.MILLISECONDS);
     }
 
+    /** request_timeout (until the request is fully received) and stream_idle_timeout (no bytes either way). */
+    private void startDownstreamTimers() {
+        long requestTimeout = ctx.settings().requestTimeoutMillis();
+        if (requestTimeout > 0) {
+            requestTimer = loop.schedule(() -> {
+                if (!requestComplete) {
+                    failClosing(WeftError.REQUEST_TIMEOUT, "the request was not received within the request timeout of " + requestTimeout + " ms");
+                }
+            }, requestTimeout, TimeUnit.MILLISECONDS);
+        }
+        if (ctx.settings().streamIdleTimeoutMillis() > 0) {
+            idleTimer = loop.schedule(this::checkIdle, ctx.settings().streamIdleTimeoutMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** One timer per exchange, pushed forward by activity instead of rescheduled on every message. */
+    private void checkIdle() {
+        if (done) {
+            return;
+        }
+        long timeout = TimeUnit.MILLISECONDS.toNanos(ctx.settings().streamIdleTimeoutMillis());
+        long idle = System.nanoTime() - lastActivityNanos;
+        if (idle >= timeout) {
+            failClosing(WeftError.STREAM_IDLE_TIMEOUT, "no activity on the stream for " + ctx.settings().streamIdleTimeoutMillis() + " ms");
+        } else {
+            idleTimer = loop.schedule(this::checkIdle, timeout - idle, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /** Like fail(), but the downstream connection or stream is not reused: the request may be half read. */
+    private void failClosing(WeftError error, String reason) {
+        if (done) {
+            return;
+        }
+        boolean started = responseStarted;
+        fail(error, reason);
+        if (!started && !done) {
+            complete(false);
+        }
+    }
+
     private void startRouteTimer() {
         if (route == null || route.kind() != RouteEntry.Kind.FORWARD || upgrade || routeTimer != null) {
             return;
@@ -417,6 +464,7 @@ public final class Exchange implements UpstreamListener {
             ReferenceCountUtil.release(msg);
             return;
         }
+        lastActivityNanos = System.nanoTime();
         if (msg instanceof RawBytes raw) {
             downstream.channel().write(raw.content());
             return;
@@ -594,9 +642,7 @@ public final class Exchange implements UpstreamListener {
             return;
         }
         done = true;
-        cancel(routeTimer);
-        cancel(perTryTimer);
-        cancel(backoffTimer);
+        cancelTimers();
         releaseBody();
         ctx.rqActive.decrement();
         if (status > 0) {
@@ -617,9 +663,7 @@ public final class Exchange implements UpstreamListener {
         }
         endAttempt();
         done = true;
-        cancel(routeTimer);
-        cancel(perTryTimer);
-        cancel(backoffTimer);
+        cancelTimers();
         releaseBody();
         ctx.rqActive.decrement();
     }
@@ -637,6 +681,14 @@ public final class Exchange implements UpstreamListener {
             replay = null;
         }
         replayable = false;
+    }
+
+    private void cancelTimers() {
+        cancel(routeTimer);
+        cancel(perTryTimer);
+        cancel(backoffTimer);
+        cancel(requestTimer);
+        cancel(idleTimer);
     }
 
     private static void cancel(ScheduledFuture<?> f) {
