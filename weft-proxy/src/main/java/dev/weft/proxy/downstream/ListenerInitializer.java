@@ -3,6 +3,7 @@ package dev.weft.proxy.downstream;
 import dev.weft.proxy.config.HttpSettings;
 import dev.weft.proxy.config.ListenerSpec;
 import dev.weft.proxy.http1.StrictHttp1RequestDecoder;
+import dev.weft.proxy.http2.ConnectionWindow;
 import dev.weft.proxy.router.ListenerContext;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -68,7 +69,7 @@ public final class ListenerInitializer extends ChannelInitializer<Channel> {
                         .maxHeaderListSize(s.maxRequestHeadersBytes()))
                 .validateHeaders(true)
                 .build();
-        p.addLast(codec, new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
+        p.addLast(codec, new ConnectionWindow(codec, s.http2InitialConnectionWindow()), new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
             @Override
             protected void initChannel(Http2StreamChannel stream) {
                 stream.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(true),

@@ -1,6 +1,7 @@
 package dev.weft.proxy.upstream;
 
 import dev.weft.proxy.config.ClusterSpec;
+import dev.weft.proxy.http2.ConnectionWindow;
 import dev.weft.proxy.transport.Transport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
@@ -36,6 +37,8 @@ import java.util.concurrent.TimeUnit;
 final class ConnectionPool {
     /** Upstream HTTP/2 stream window: large enough that one stream is not held to 64 KiB in flight. */
     private static final int H2_INITIAL_WINDOW = 1 << 20;
+    /** Upstream HTTP/2 connection window: room for several streams at their full window. */
+    private static final int H2_CONNECTION_WINDOW = 16 << 20;
 
     private final UpstreamCluster cluster;
     private final InetSocketAddress address;
@@ -224,7 +227,7 @@ final class ConnectionPool {
                     .validateHeaders(true)
                     .build();
             Http2Connection c = new Http2Connection(this, ch, codec);
-            p.addLast(codec, new Http2MultiplexHandler(new RefuseInbound()), c);
+            p.addLast(codec, new ConnectionWindow(codec, H2_CONNECTION_WINDOW), new Http2MultiplexHandler(new RefuseInbound()), c);
             return c;
         }
         Http1Connection c = new Http1Connection(this, ch);
