@@ -129,6 +129,7 @@ final class DemoCommand implements Callable<Integer> {
         Map<String, LongAdder> byVersion = new ConcurrentHashMap<>();
         Map<Integer, LongAdder> byStatus = new ConcurrentHashMap<>();
         AtomicLong sent = new AtomicLong();
+        AtomicLong outstanding = new AtomicLong();
         LongAdder failed = new LongAdder();
         CountDownLatch stop = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
@@ -142,7 +143,9 @@ final class DemoCommand implements Callable<Integer> {
                     .header("content-type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofString(body)).build();
             long start = System.nanoTime();
+            outstanding.incrementAndGet();
             client.sendAsync(req, HttpResponse.BodyHandlers.discarding()).whenComplete((resp, ex) -> {
+                outstanding.decrementAndGet();
                 long micros = Math.max(1, TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - start));
                 interval.recordValue(micros);
                 if (ex != null) {
@@ -169,6 +172,12 @@ final class DemoCommand implements Callable<Integer> {
             stop.await();
         } else {
             stop.await(runFor.toMillis(), TimeUnit.MILLISECONDS);
+        }
+        ticker.shutdownNow();
+        // let the requests already sent finish (each has a 10 s timeout) so the summary counts them
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(11);
+        while (outstanding.get() > 0 && System.nanoTime() < deadline) {
+            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
         }
         total.add(interval.getIntervalHistogram());
         out.printf("%nSummary: sent=%d %s %s failed=%d latency p50=%.1fms p90=%.1fms p99=%.1fms max=%.1fms%n",

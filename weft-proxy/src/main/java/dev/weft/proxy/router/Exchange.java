@@ -39,6 +39,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -206,7 +207,7 @@ public final class Exchange implements UpstreamListener {
             req.headers().set(Headers.X_FORWARDED_PROTO, downstream.secure() ? "https" : "http");
         }
         if (ctx.settings().generateRequestId() && !req.headers().contains(Headers.X_REQUEST_ID)) {
-            req.headers().set(Headers.X_REQUEST_ID, UUID.randomUUID().toString());
+            req.headers().set(Headers.X_REQUEST_ID, requestId());
         }
         hash = r.hash(req, remote);
         r.rewriteRequest(req);
@@ -718,6 +719,17 @@ public final class Exchange implements UpstreamListener {
         String rest = uri.substring(end);
         req.setUri(rest.isEmpty() ? "/" : rest.startsWith("?") ? "/" + rest : rest);
         req.headers().set(HttpHeaderNames.HOST, authority);
+    }
+
+    /**
+     * A random (version 4) UUID for x-request-id. A request id needs uniqueness, not secrecy, so
+     * it comes from ThreadLocalRandom rather than the SecureRandom behind UUID.randomUUID().
+     */
+    private static String requestId() {
+        ThreadLocalRandom r = ThreadLocalRandom.current();
+        long msb = (r.nextLong() & ~0xF000L) | 0x4000L;
+        long lsb = (r.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
+        return new UUID(msb, lsb).toString();
     }
 
     private static String pathOf(String uri) {

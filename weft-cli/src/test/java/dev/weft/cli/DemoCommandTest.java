@@ -1,0 +1,45 @@
+package dev.weft.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/** `weft demo` runs the whole local setup and reports traffic split across both versions. */
+class DemoCommandTest {
+
+    @Test
+    void demoSendsTrafficThroughTheProxyToBothVersions() {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Weft.commandLine()
+                .setOut(new PrintWriter(out, true))
+                .setErr(new PrintWriter(err, true))
+                .execute("demo", "--duration", "3s", "--rate", "50", "--port", "0", "--admin-port", "0");
+
+        assertThat(code).as("exit code; stderr: %s", err).isZero();
+        String text = out.toString();
+        Matcher summary = Pattern.compile("Summary: sent=(\\d+) version\\{v1=(\\d+) v2=(\\d+)} status\\{200=(\\d+)} failed=(\\d+)")
+                .matcher(text);
+        assertThat(summary.find()).as(text).isTrue();
+        long sent = Long.parseLong(summary.group(1));
+        long v1 = Long.parseLong(summary.group(2));
+        long v2 = Long.parseLong(summary.group(3));
+        assertThat(sent).isGreaterThan(100);
+        assertThat(Long.parseLong(summary.group(4))).isEqualTo(sent);
+        assertThat(Long.parseLong(summary.group(5))).isZero();
+        assertThat(v1 + v2).isEqualTo(sent);
+        assertThat((double) v2 / sent).isBetween(0.01, 0.25);
+    }
+
+    @Test
+    void badDurationIsAClearError() {
+        StringWriter err = new StringWriter();
+        int code = Weft.commandLine().setErr(new PrintWriter(err, true)).execute("demo", "--duration", "soon");
+        assertThat(code).isEqualTo(2);
+        assertThat(err.toString()).contains("--duration");
+    }
+}
