@@ -1,5 +1,6 @@
 package dev.weft.proxy.lb;
 
+import dev.weft.proxy.util.XxHash64;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;

@@ -1,5 +1,6 @@
 package dev.weft.proxy.route;
 
+import dev.weft.proxy.util.XxHash64;
 import dev.weft.proxy.config.ConfigException;
 import io.envoyproxy.envoy.config.route.v3.RouteAction.HashPolicy;
 import io.netty.handler.codec.http.HttpHeaderNames;

@@ -1,5 +1,6 @@
 package dev.weft.proxy.route;
 
+import dev.weft.proxy.util.XxHash64;
 import static dev.weft.proxy.route.RouteFixtures.get;
 import static dev.weft.proxy.route.RouteFixtures.routes;
 import static org.assertj.core.api.Assertions.assertThat;

@@ -1,10 +1,11 @@
-package dev.weft.proxy.lb;
+package dev.weft.proxy.util;
 
 /**
- * xxHash64 (seed 0 unless given), the hash Envoy uses to place hosts on a ring; the same function
+ * xxHash64 (seed 0 unless given): the hash Envoy uses to place hosts on a ring and to hash request
+ * attributes for hash_policy; the same function
  * keeps Weft's rings identical to Envoy's for IPv4 hosts.
  */
-final class XxHash64 {
+public final class XxHash64 {
     private static final long P1 = 0x9E3779B185EBCA87L;
     private static final long P2 = 0xC2B2AE3D27D4EB4FL;
     private static final long P3 = 0x165667B19E3779F9L;
@@ -13,11 +14,11 @@ final class XxHash64 {
 
     private XxHash64() {}
 
-    static long hash(byte[] data) {
+    public static long hash(byte[] data) {
         return hash(data, 0, data.length, 0L);
     }
 
-    static long hash(byte[] data, int offset, int length, long seed) {
+    public static long hash(byte[] data, int offset, int length, long seed) {
         int p = offset;
         int end = offset + length;
         long h;

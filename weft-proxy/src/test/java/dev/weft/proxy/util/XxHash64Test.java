@@ -1,4 +1,4 @@
-package dev.weft.proxy.lb;
+package dev.weft.proxy.util;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
