@@ -78,6 +78,12 @@ class RoutingProxyTest {
             assertThat(r.status()).isEqualTo(200);
             assertThat(r.bodyText()).as("virtual host for Host: %s", e.getKey()).isEqualTo(e.getValue());
         }
+        // Over HTTP/2 the authority travels as :authority, which curl fills from the Host header.
+        for (String host : List.of("api.example.com:9090", "chat.example.com", "models.internal", "other.org")) {
+            Curl.Result r = Curl.run("--http2-prior-knowledge", "-H", "Host: " + host, proxy.uri("/").toString());
+            assertThat(r.httpVersion()).isEqualTo("2");
+            assertThat(r.bodyText()).as("virtual host for :authority %s", host).isEqualTo(expected.get(host));
+        }
     }
 
     @Test
@@ -97,13 +103,17 @@ class RoutingProxyTest {
                   - {match: {prefix: "/h", headers: [{name: x-env, string_match: {exact: prod}, invert_match: true}]}, %s}
                   - {match: {prefix: "/q", query_parameters: [{name: model, string_match: {exact: llama}}]}, %s}
                   - {match: {prefix: "/q", query_parameters: [{name: debug, present_match: true}]}, %s}
+                  - {match: {prefix: "/m", headers: [{name: ":method", string_match: {exact: DELETE}}]}, %s}
                   - {match: {prefix: "/api"}, %s}
                   - {match: {prefix: "/"}, %s}
                 """.formatted(direct("exact"), direct("regex"), direct("header-exact"), direct("header-prefix"),
                 direct("header-suffix"), direct("header-regex"), direct("header-present"), direct("header-invert"),
-                direct("query-exact"), direct("query-present"), direct("prefix"), direct("fallback")), "")));
+                direct("query-exact"), direct("query-present"), direct("method"), direct("prefix"), direct("fallback")), "")));
 
         record Case(String target, Map<String, String> headers, String route) {}
+        HttpResponse<String> delete = client.send(HttpRequest.newBuilder(proxy.uri("/m")).DELETE().build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(delete.body()).as(":method matcher").isEqualTo("method");
         List<Case> cases = List.of(
                 new Case("/exact", Map.of(), "exact"),
                 new Case("/exact?x=1", Map.of(), "exact"),
@@ -128,6 +138,7 @@ class RoutingProxyTest {
                 new Case("/q?model=mistral", Map.of(), "fallback"),
                 new Case("/q?verbose=1&debug", Map.of(), "query-present"),
                 new Case("/q?debug=1&model=llama", Map.of(), "query-exact"),
+                new Case("/m", Map.of(), "fallback"),
                 new Case("/api/v1/models", Map.of(), "prefix"),
                 new Case("/API", Map.of(), "fallback"));
 
@@ -208,6 +219,24 @@ class RoutingProxyTest {
         assertThat(up.seen().get(1).uri()).isEqualTo("/v2/42/users");
         assertThat(up.seen().get(1).header("host")).isEqualTo("127.0.0.1:" + proxy.port());
         assertThat(up.seen().get(2).uri()).isEqualTo("/plain");
+    }
+
+    @Test
+    void rewritesReachAnHttp2UpstreamAsPathAndAuthority() throws Exception {
+        ModelServer h2 = use(ModelServer.start(ModelServerConfig.builder().h2c(true).build()));
+        ProxyFixture proxy = use(ProxyFixture.start(Bootstraps.of("""
+                - match: {prefix: "/svc/"}
+                  route: {cluster: h2, prefix_rewrite: "/", host_rewrite_literal: backend.internal}
+                """, Bootstraps.cluster("h2", true, "", h2.port()))));
+
+        HttpResponse<String> r = client.send(HttpRequest.newBuilder(proxy.uri("/svc/echo?x=1"))
+                .header("X-Forwarded-For", "203.0.113.7").build(), HttpResponse.BodyHandlers.ofString());
+
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).contains("\"uri\":\"/echo?x=1\"")
+                .contains("\"x-forwarded-for\":\"203.0.113.7, 127.0.0.1\"");
+        assertThat(r.body()).containsPattern("\"(host|:authority)\":\"backend.internal\"");
+        assertThat(h2.requestCount("/echo")).isEqualTo(1);
     }
 
     @Test
@@ -293,6 +322,15 @@ class RoutingProxyTest {
         assertThat(old.status()).isEqualTo(308);
         assertThat(curlHeader(old, "location")).isEqualTo("http://www.example.com/new?a=1");
 
+        Curl.Result secureH2 = Curl.run("-v", "--http2-prior-knowledge", "-H", "Host: www.example.com",
+                proxy.uri("/secure/page").toString());
+        assertThat(secureH2.httpVersion()).isEqualTo("2");
+        assertThat(secureH2.status()).isEqualTo(301);
+        assertThat(curlHeader(secureH2, "location")).isEqualTo("https://www.example.com/secure/page");
+        Curl.Result maintenanceH2 = Curl.run("--http2-prior-knowledge", proxy.uri("/maintenance").toString());
+        assertThat(maintenanceH2.status()).isEqualTo(503);
+        assertThat(maintenanceH2.bodyText()).isEqualTo("down for maintenance");
+
         Curl.Result followed = Curl.run("-L", "--max-redirs", "1", proxy.uri("/old").toString());
         assertThat(followed.status()).as("curl follows the redirect to /new, which is forwarded").isEqualTo(200);
         assertThat(followed.bodyText()).isEqualTo("upstream");
@@ -325,7 +363,13 @@ class RoutingProxyTest {
 
     @Test
     void hopByHopHeadersAreNotForwarded() throws Exception {
-        ScriptedUpstream up = use(ScriptedUpstream.ok("ok"));
+        ScriptedUpstream up = use(ScriptedUpstream.start((n, ex, body) -> {
+            ex.getResponseHeaders().add("Connection", "x-up");
+            ex.getResponseHeaders().add("x-up", "1");
+            ex.getResponseHeaders().add("Keep-Alive", "timeout=5");
+            ex.getResponseHeaders().add("x-down", "kept");
+            ScriptedUpstream.respond(ex, 200, "ok");
+        }));
         ProxyFixture proxy = use(ProxyFixture.start(Bootstraps.of(
                 Bootstraps.routeTo("backend", ""), Bootstraps.cluster("backend", false, "", up.port()))));
 
@@ -359,6 +403,10 @@ class RoutingProxyTest {
         assertThat(seen.header("connection")).as("the client's Connection header").isNull();
         assertThat(seen.header("x-bar")).isEqualTo("kept");
         assertThat(up.seen().get(1).header("te")).as("TE: trailers is end to end").isEqualTo("trailers");
+        assertThat(r.header("x-up")).as("named by the upstream's Connection header").isNull();
+        assertThat(r.header("keep-alive")).isNull();
+        assertThat(r.header("connection")).isNull();
+        assertThat(r.header("x-down")).isEqualTo("kept");
     }
 
     @Test
