@@ -79,7 +79,7 @@ public final class BootstrapFields {
                         "initial_stream_window_size", "initial_connection_window_size")
                 .allow(Http1ProtocolOptions.getDescriptor())
                 // clusters
-                .allow(Cluster.getDescriptor(), "name", "type", "connect_timeout", "dns_refresh_rate",
+                .allow(Cluster.getDescriptor(), "name", "type", "connect_timeout", "dns_refresh_rate", "dns_lookup_family",
                         "load_assignment", "per_connection_buffer_limit_bytes", "max_requests_per_connection",
                         "common_http_protocol_options", "http2_protocol_options",
                         "typed_extension_protocol_options", "transport_socket")

@@ -303,6 +303,10 @@ final class SnapshotBuilder {
         if (dnsRefresh <= 0) {
             throw new ConfigException(path + ".dns_refresh_rate", "must be positive");
         }
+        if (c.getDnsLookupFamily() == Cluster.DnsLookupFamily.UNRECOGNIZED) {
+            throw new ConfigException(path + ".dns_lookup_family", "value " + c.getDnsLookupFamilyValue()
+                    + " is not supported (expected: AUTO, V4_ONLY, V6_ONLY, V4_PREFERRED or ALL)");
+        }
         List<EndpointSpec> endpoints = endpoints(c, type, path + ".load_assignment");
 
         Protocol protocol = protocol(c, path);

@@ -20,8 +20,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Owns the run-time clusters of a snapshot and keeps DNS clusters resolved. STRICT_DNS uses every
- * address a name resolves to; LOGICAL_DNS only the first. Name resolution blocks, so it runs on its
- * own thread, never on an event loop.
+ * address a name resolves to in the cluster's dns_lookup_family; LOGICAL_DNS only the first. Name
+ * resolution blocks, so it runs on its own thread, never on an event loop.
  */
 public final class ClusterManager implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ClusterManager.class);
@@ -89,8 +89,12 @@ public final class ClusterManager implements AutoCloseable {
         for (EndpointSpec es : spec.endpoints()) {
             List<InetAddress> addrs;
             try {
-                InetAddress[] all = InetAddress.getAllByName(es.host());
-                addrs = spec.type() == ClusterSpec.DiscoveryType.LOGICAL_DNS ? List.of(all[0]) : List.of(all);
+                List<InetAddress> all = DnsLookupFamilies.select(spec.proto().getDnsLookupFamily(),
+                        InetAddress.getAllByName(es.host()));
+                if (all.isEmpty()) {
+                    throw new UnknownHostException("no address of family " + spec.proto().getDnsLookupFamily());
+                }
+                addrs = spec.type() == ClusterSpec.DiscoveryType.LOGICAL_DNS ? List.of(all.get(0)) : all;
             } catch (UnknownHostException e) {
                 log.warn("cluster {}: cannot resolve {}: {}", spec.name(), es.host(), e.getMessage());
                 for (Endpoint p : previous) {
