@@ -88,6 +88,7 @@ public final class Http1ServerHandler extends ChannelInboundHandlerAdapter imple
         }
         releaseQueued();
         WeftError error = bad.status() == 431 ? WeftError.REQUEST_HEADERS_TOO_LARGE : WeftError.BAD_REQUEST;
+        listener.recordError(error);
         FullHttpResponse r = LocalReply.create(channel.alloc(), error, bad.reason(), false, false);
         r.setStatus(io.netty.handler.codec.http.HttpResponseStatus.valueOf(bad.status()));
         r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
