@@ -71,6 +71,8 @@ public final class ProxyServer implements AutoCloseable {
             server.bindAll();
         } catch (IOException | RuntimeException e) {
             server.close();
+            // close() only starts the shutdown; a caller that retries at once must find the ports free
+            server.stopped().join();
             throw e;
         }
         return server;
