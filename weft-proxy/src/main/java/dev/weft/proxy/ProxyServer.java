@@ -13,6 +13,7 @@ import dev.weft.proxy.upstream.ClusterManager;
 import dev.weft.proxy.upstream.UpstreamPools;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
@@ -70,6 +71,8 @@ public final class ProxyServer implements AutoCloseable {
             server.bindAll();
         } catch (IOException | RuntimeException e) {
             server.close();
+            // close() only starts the shutdown; a caller that retries at once must find the ports free
+            server.stopped().join();
             throw e;
         }
         return server;
@@ -87,13 +90,16 @@ public final class ProxyServer implements AutoCloseable {
                     .childOption(ChannelOption.TCP_NODELAY, true)
                     .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(32 * 1024, 64 * 1024))
                     .childHandler(new ListenerInitializer(spec, context, tracker));
-            try {
-                Channel ch = b.bind(spec.address()).syncUninterruptibly().channel();
-                listeners.put(spec.name(), ch);
-                log.info("listener {} on {} ({})", spec.name(), ch.localAddress(), transport);
-            } catch (RuntimeException e) {
-                throw new IOException("listener " + spec.name() + ": cannot bind " + spec.address() + ": " + e.getMessage(), e);
+            // The bind failure is read from the future: sync() would rethrow it undeclared (a native
+            // transport's IOException), past a catch of RuntimeException.
+            ChannelFuture bound = b.bind(spec.address()).awaitUninterruptibly();
+            if (!bound.isSuccess()) {
+                throw new IOException("listener " + spec.name() + ": cannot bind " + spec.address() + ": "
+                        + bound.cause().getMessage(), bound.cause());
             }
+            Channel ch = bound.channel();
+            listeners.put(spec.name(), ch);
+            log.info("listener {} on {} ({})", spec.name(), ch.localAddress(), transport);
         }
         if (snapshot.adminAddress() != null) {
             admin = AdminServer.start(this, group, transport, snapshot.adminAddress());

@@ -17,6 +17,7 @@ import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
@@ -72,11 +73,12 @@ public final class AdminServer implements AutoCloseable {
                         ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(64 * 1024), new Handler(proxy));
                     }
                 });
-        try {
-            return new AdminServer(b.bind(address).syncUninterruptibly().channel());
-        } catch (RuntimeException e) {
-            throw new IOException("admin: cannot bind " + address + ": " + e.getMessage(), e);
+        // As for listeners: sync() would rethrow a native transport's IOException undeclared.
+        ChannelFuture bound = b.bind(address).awaitUninterruptibly();
+        if (!bound.isSuccess()) {
+            throw new IOException("admin: cannot bind " + address + ": " + bound.cause().getMessage(), bound.cause());
         }
+        return new AdminServer(bound.channel());
     }
 
     public int port() {

@@ -12,6 +12,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -21,6 +22,8 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayDeque;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A downstream HTTP/1.1 connection: one exchange at a time, pipelined requests queued behind it,
@@ -30,6 +33,9 @@ import java.util.ArrayDeque;
  * queued pipelined messages are owned by this handler until dispatched, and released on close.
  */
 public final class Http1ServerHandler extends ChannelInboundHandlerAdapter implements Downstream {
+    /** How long the rest of a rejected request is read and dropped before the connection is closed. */
+    private static final long LINGER_MILLIS = 2000;
+
     private final ListenerContext listener;
     private final StrictHttp1RequestDecoder decoder;
     private final boolean secure;
@@ -88,10 +94,33 @@ public final class Http1ServerHandler extends ChannelInboundHandlerAdapter imple
         }
         releaseQueued();
         WeftError error = bad.status() == 431 ? WeftError.REQUEST_HEADERS_TOO_LARGE : WeftError.BAD_REQUEST;
+        listener.recordError(error);
         FullHttpResponse r = LocalReply.create(channel.alloc(), error, bad.reason(), false, false);
         r.setStatus(io.netty.handler.codec.http.HttpResponseStatus.valueOf(bad.status()));
         r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-        channel.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
+        channel.writeAndFlush(r).addListener(f -> closeAfterLinger());
+    }
+
+    /**
+     * Closes a connection whose client may still be sending the rejected request. Closing a socket
+     * with unread bytes makes the kernel send RST, and a client that gets it loses the error
+     * response it has not read yet; so, as RFC 9112 §9.6 advises, the write side is closed first
+     * and what still arrives is read and dropped (the decoder discards it) until the client closes
+     * or {@link #LINGER_MILLIS} pass.
+     */
+    private void closeAfterLinger() {
+        if (!(channel instanceof DuplexChannel duplex) || !channel.isActive()) {
+            channel.close();
+            return;
+        }
+        ScheduledFuture<?> deadline = channel.eventLoop().schedule(() -> channel.close(), LINGER_MILLIS, TimeUnit.MILLISECONDS);
+        channel.closeFuture().addListener(f -> deadline.cancel(false));
+        channel.config().setAutoRead(true);
+        duplex.shutdownOutput().addListener(f -> {
+            if (!f.isSuccess()) {
+                channel.close();
+            }
+        });
     }
 
     @Override

@@ -57,7 +57,8 @@ public final class ListenerContext {
         }
     }
 
-    void recordError(WeftError e) {
+    /** Counts a response the proxy made itself, under its x-weft-error code. */
+    public void recordError(WeftError e) {
         errors.get(e).increment();
     }
 
