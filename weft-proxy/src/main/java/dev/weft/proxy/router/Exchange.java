@@ -419,6 +419,9 @@ public final class Exchange implements UpstreamListener {
         }
         if (msg instanceof RawBytes raw) {
             downstream.channel().write(raw.content());
+            if (!downstream.channel().isWritable() && stream != null) {
+                stream.setAutoRead(false);
+            }
             return;
         }
         if (msg instanceof FullHttpResponse full) {
