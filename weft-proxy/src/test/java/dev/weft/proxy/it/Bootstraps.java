@@ -31,7 +31,7 @@ public final class Bootstraps {
                         typed_config:
                           "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
                           stat_prefix: main
-                """ + indent(hcmExtra, 14) + """
+                """ + indent(hcmExtra, 10) + """
                           route_config:
                             name: local
                             virtual_hosts:
