@@ -18,6 +18,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.ReferenceCountUtil;
@@ -253,6 +254,9 @@ public final class Http1ServerHandler extends ChannelInboundHandlerAdapter imple
 
     @Override
     public void upgradeAccepted() {
+        // The 101 is encoded already; what follows is the upgraded protocol's bytes, which the
+        // HTTP encoder would refuse.
+        channel.pipeline().remove(HttpResponseEncoder.class);
         decoder.upgradeAccepted();
     }
 

@@ -468,6 +468,9 @@ public final class Exchange implements UpstreamListener {
         lastActivityNanos = System.nanoTime();
         if (msg instanceof RawBytes raw) {
             downstream.channel().write(raw.content());
+            if (!downstream.channel().isWritable() && stream != null) {
+                stream.setAutoRead(false);
+            }
             return;
         }
         if (msg instanceof FullHttpResponse full) {

@@ -3,6 +3,7 @@ package dev.weft.proxy.upstream;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -80,6 +81,12 @@ final class Http1Connection extends ChannelInboundHandlerAdapter implements Upst
         }
         if (msg instanceof LastHttpContent) {
             responseComplete = true;
+            if (upgraded) {
+                // From here the connection carries the upgraded protocol's bytes both ways; the HTTP
+                // encoder would refuse them and the decoder would copy them. Bytes read behind the
+                // 101 reach channelRead as a ByteBuf once the codec is gone.
+                ctx.pipeline().remove(HttpClientCodec.class);
+            }
         }
         if (msg instanceof HttpObject ho) {
             l.onResponse(ho);
