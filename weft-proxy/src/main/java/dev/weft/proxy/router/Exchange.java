@@ -499,6 +499,17 @@ public final class Exchange implements UpstreamListener {
             return;
         }
         if (msg instanceof FullHttpResponse full) {
+            if (!full.content().isReadable() && full.trailingHeaders().isEmpty() && full.status().code() >= 200) {
+                // A response of headers only (HTTP/2: HEADERS with END_STREAM, as gRPC's trailers-only
+                // status) stays one message, so an HTTP/2 downstream's stream also ends on HEADERS:
+                // gRPC clients reject a status in headers followed by an empty DATA frame.
+                if (onResponseHead(full)) {
+                    finishResponse();
+                } else {
+                    full.release();
+                }
+                return;
+            }
             onResponseHead(new DefaultHttpResponse(full.protocolVersion(), full.status(), full.headers()));
             onResponse(new DefaultLastHttpContent(full.content(), full.trailingHeaders()));
             return;
@@ -528,11 +539,12 @@ public final class Exchange implements UpstreamListener {
         }
     }
 
-    private void onResponseHead(HttpResponse head) {
+    /** Relays a response head; false when it was dropped (interim, or retried). */
+    private boolean onResponseHead(HttpResponse head) {
         int code = head.status().code();
         if (code >= 100 && code < 200 && code != 101) {
             skipInterim = true; // interim responses are not relayed; the proxy answered Expect itself
-            return;
+            return false;
         }
         if (retry != null && (retry.retriableStatus(code) || (grpc && retriableGrpc(head))) && canRetry()) {
             // this response is dropped: the connection (HTTP/1.1) or stream (HTTP/2) goes with it
@@ -542,7 +554,7 @@ public final class Exchange implements UpstreamListener {
             s.reset();
             endAttempt();
             scheduleRetry();
-            return;
+            return false;
         }
         responseStarted = true;
         status = code;
@@ -562,6 +574,7 @@ public final class Exchange implements UpstreamListener {
         Headers.removeHopByHop(head.headers(), upgraded);
         downstream.prepareResponse(head, headRequest);
         downstream.channel().write(head);
+        return true;
     }
 
     private boolean retriableGrpc(HttpResponse head) {
