@@ -13,10 +13,12 @@ import dev.weft.proxy.upstream.UpstreamStream;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
@@ -67,6 +69,10 @@ public final class Exchange implements UpstreamListener {
 
     private HttpRequest request;
     private boolean grpc;
+    /** The request carries no body: known from its head, before its end is read. */
+    private boolean bodyless;
+    /** This attempt's request ended with its HTTP/2 HEADERS frame; body messages are not sent. */
+    private boolean endedWithHeaders;
     private boolean headRequest;
     private boolean upgrade;
     private boolean upgraded;
@@ -119,9 +125,14 @@ public final class Exchange implements UpstreamListener {
         lastActivityNanos = System.nanoTime();
         if (msg instanceof FullHttpRequest full) {
             HttpRequest head = new DefaultHttpRequest(full.protocolVersion(), full.method(), full.uri(), full.headers());
+            bodyless = !full.content().isReadable() && full.trailingHeaders().isEmpty();
             onHead(head);
             onContent(new DefaultLastHttpContent(full.content(), full.trailingHeaders()));
         } else if (msg instanceof HttpRequest head) {
+            // HTTP/1.1 framing says from the head alone whether a body follows; an HTTP/2 request
+            // without one arrives as a FullHttpRequest (END_STREAM on HEADERS).
+            bodyless = !downstream.http2() && !HttpUtil.isTransferEncodingChunked(head)
+                    && HttpUtil.getContentLength(head, 0L) == 0;
             onHead(head);
         } else if (msg instanceof HttpContent c) {
             onContent(c);
@@ -250,13 +261,13 @@ public final class Exchange implements UpstreamListener {
                 replayBytes += bytes;
                 kept = true;
                 if (stream != null) {
-                    stream.write(c.retainedDuplicate());
+                    sendBody(c.retainedDuplicate());
                 }
             }
         }
         if (!kept) {
             if (stream != null) {
-                stream.write(c);
+                sendBody(c);
             } else {
                 pending.add(c);
                 pendingBytes += bytes;
@@ -322,21 +333,29 @@ public final class Exchange implements UpstreamListener {
         stream = s;
         s.listener(this);
         boolean http1 = "HTTP/1.1".equals(s.protocol());
-        if (http1 && !HttpUtil.isContentLengthSet(request) && !upgrade
+        if (http1 && !HttpUtil.isContentLengthSet(request) && !upgrade && !bodyless
                 && !(requestComplete && requestBodyBytes == 0)) {
             HttpUtil.setTransferEncodingChunked(request, true);
         } else {
             request.headers().remove(HttpHeaderNames.TRANSFER_ENCODING);
         }
-        s.write(request);
+        endedWithHeaders = bodyless && !http1;
+        if (endedWithHeaders) {
+            // END_STREAM on HEADERS tells the upstream at once that no body follows; an empty DATA
+            // frame later would leave it expecting one (Netty's codec marks such a request chunked).
+            s.write(new DefaultFullHttpRequest(request.protocolVersion(), request.method(), request.uri(),
+                    Unpooled.EMPTY_BUFFER, request.headers(), EmptyHttpHeaders.INSTANCE));
+        } else {
+            s.write(request);
+        }
         if (replay != null) {
             for (HttpContent c : replay) {
-                s.write(c.retainedDuplicate());
+                sendBody(c.retainedDuplicate());
             }
         }
         HttpContent p;
         while ((p = pending.poll()) != null) {
-            s.write(p);
+            sendBody(p);
         }
         pendingBytes = 0;
         s.flush();
@@ -344,6 +363,15 @@ public final class Exchange implements UpstreamListener {
             startPerTryTimer();
         }
         downstream.setRequestReading(s.isWritable());
+    }
+
+    /** Passes a request body message to the upstream stream, or drops it if the request already ended there. */
+    private void sendBody(HttpContent c) {
+        if (endedWithHeaders) {
+            c.release();
+        } else {
+            stream.write(c);
+        }
     }
 
     private void endAttempt() {
@@ -474,6 +502,17 @@ public final class Exchange implements UpstreamListener {
             return;
         }
         if (msg instanceof FullHttpResponse full) {
+            if (!full.content().isReadable() && full.trailingHeaders().isEmpty() && full.status().code() >= 200) {
+                // A response of headers only (HTTP/2: HEADERS with END_STREAM, as gRPC's trailers-only
+                // status) stays one message, so an HTTP/2 downstream's stream also ends on HEADERS:
+                // gRPC clients reject a status in headers followed by an empty DATA frame.
+                if (onResponseHead(full)) {
+                    finishResponse();
+                } else {
+                    full.release();
+                }
+                return;
+            }
             onResponseHead(new DefaultHttpResponse(full.protocolVersion(), full.status(), full.headers()));
             onResponse(new DefaultLastHttpContent(full.content(), full.trailingHeaders()));
             return;
@@ -503,11 +542,12 @@ public final class Exchange implements UpstreamListener {
         }
     }
 
-    private void onResponseHead(HttpResponse head) {
+    /** Relays a response head; false when it was dropped (interim, or retried). */
+    private boolean onResponseHead(HttpResponse head) {
         int code = head.status().code();
         if (code >= 100 && code < 200 && code != 101) {
             skipInterim = true; // interim responses are not relayed; the proxy answered Expect itself
-            return;
+            return false;
         }
         if (retry != null && (retry.retriableStatus(code) || (grpc && retriableGrpc(head))) && canRetry()) {
             // this response is dropped: the connection (HTTP/1.1) or stream (HTTP/2) goes with it
@@ -517,7 +557,7 @@ public final class Exchange implements UpstreamListener {
             s.reset();
             endAttempt();
             scheduleRetry();
-            return;
+            return false;
         }
         responseStarted = true;
         status = code;
@@ -537,6 +577,7 @@ public final class Exchange implements UpstreamListener {
         Headers.removeHopByHop(head.headers(), upgraded);
         downstream.prepareResponse(head, headRequest);
         downstream.channel().write(head);
+        return true;
     }
 
     private boolean retriableGrpc(HttpResponse head) {
