@@ -42,7 +42,9 @@ final class ProxyCommand implements Callable<Integer> {
         try {
             snapshot = BootstrapLoader.load(config);
         } catch (ConfigException e) {
-            err.println("weft proxy: " + config + ": " + e.getMessage());
+            // syntax and I/O errors already name the file; field-path errors do not
+            String message = e.getMessage();
+            err.println("weft proxy: " + (message.contains(config.toString()) ? message : config + ": " + message));
             return 2;
         }
         if (validateOnly) {
