@@ -71,7 +71,14 @@ final class SnapshotBuilder {
     static final long DEFAULT_STREAM_IDLE_TIMEOUT_MS = 300_000;
     static final long DEFAULT_DRAIN_TIMEOUT_MS = 5_000;
     static final int DEFAULT_H2_MAX_CONCURRENT_STREAMS = Integer.MAX_VALUE;
-    static final int DEFAULT_H2_WINDOW = 268_435_456;
+    /*
+     * Weft's HTTP/2 receive windows are smaller than Envoy's 256 MiB: a stream whose upstream is
+     * slow stops being read, and the window is what its peer may still send into the proxy's
+     * memory. 1 MiB per stream and 16 MiB per connection keep that bounded and still fill loopback
+     * and LAN links.
+     */
+    static final int DEFAULT_H2_STREAM_WINDOW = 1 << 20;
+    static final int DEFAULT_H2_CONNECTION_WINDOW = 16 << 20;
     private static final String H2 = "h2";
     private static final String HTTP11 = "http/1.1";
 
@@ -199,9 +206,9 @@ final class SnapshotBuilder {
         int maxStreams = uint32(h2.hasMaxConcurrentStreams(), h2.getMaxConcurrentStreams(),
                 DEFAULT_H2_MAX_CONCURRENT_STREAMS, 1, h2Path + ".max_concurrent_streams");
         int streamWindow = uint32(h2.hasInitialStreamWindowSize(), h2.getInitialStreamWindowSize(),
-                DEFAULT_H2_WINDOW, 65_535, h2Path + ".initial_stream_window_size");
+                DEFAULT_H2_STREAM_WINDOW, 65_535, h2Path + ".initial_stream_window_size");
         int connectionWindow = uint32(h2.hasInitialConnectionWindowSize(), h2.getInitialConnectionWindowSize(),
-                DEFAULT_H2_WINDOW, 65_535, h2Path + ".initial_connection_window_size");
+                DEFAULT_H2_CONNECTION_WINDOW, 65_535, h2Path + ".initial_connection_window_size");
 
         Set<String> upgrades = new LinkedHashSet<>();
         for (int i = 0; i < h.getUpgradeConfigsCount(); i++) {

@@ -102,7 +102,7 @@ class BootstrapLoaderTest {
         ListenerSpec internal = snapshot.listeners().get(1);
         assertThat(internal.address()).isEqualTo(new InetSocketAddress("::1", 10001));
         assertThat(internal.http()).isEqualTo(new HttpSettings("internal", null, CodecType.HTTP2, 60 * 1024,
-                0, 300_000, 5_000, true, true, Integer.MAX_VALUE, 268_435_456, 268_435_456, Set.of()));
+                0, 300_000, 5_000, true, true, Integer.MAX_VALUE, 1 << 20, 16 << 20, Set.of()));
 
         assertThat(snapshot.clusters()).containsOnlyKeys("chat-a", "chat-b", "embeddings");
         ClusterSpec chatA = snapshot.clusters().get("chat-a");
