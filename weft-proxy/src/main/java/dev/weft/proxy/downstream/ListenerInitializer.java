@@ -8,6 +8,7 @@ import dev.weft.proxy.router.ListenerContext;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.ByteToMessageDecoder;
@@ -22,12 +23,33 @@ import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Builds a downstream connection's pipeline: TLS with ALPN when the listener has a TLS context;
  * otherwise HTTP/1.1, HTTP/2 with prior knowledge, or (codec AUTO) whichever the first bytes say.
  */
 public final class ListenerInitializer extends ChannelInitializer<Channel> {
+    private static final Logger log = LoggerFactory.getLogger(ListenerInitializer.class);
+
+    /**
+     * Last handler of an HTTP/2 connection: a protocol error (for example HTTP/1.1 bytes on an
+     * HTTP2-only listener) has already been answered with GOAWAY by the codec; close quietly.
+     */
+    private static final ChannelInboundHandlerAdapter CLOSE_ON_ERROR = new ChannelInboundHandlerAdapter() {
+        @Override
+        public boolean isSharable() {
+            return true;
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            log.debug("HTTP/2 connection from {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
+            ctx.close();
+        }
+    };
+
     private final ListenerSpec spec;
     private final ListenerContext context;
     private final ConnectionTracker tracker;
@@ -75,7 +97,7 @@ public final class ListenerInitializer extends ChannelInitializer<Channel> {
                 stream.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(true),
                         new Http2StreamServerHandler(context, secure, tracker));
             }
-        }));
+        }), CLOSE_ON_ERROR);
     }
 
     /** Tells HTTP/2 prior knowledge (the connection preface) from HTTP/1.x by the first bytes. */
@@ -108,6 +130,19 @@ public final class ListenerInitializer extends ChannelInitializer<Channel> {
     private final class Alpn extends ApplicationProtocolNegotiationHandler {
         Alpn() {
             super(ApplicationProtocolNames.HTTP_1_1);
+        }
+
+        @Override
+        protected void handshakeFailure(ChannelHandlerContext ctx, Throwable cause) {
+            // a client speaking plaintext to a TLS port, or failing the handshake: not the proxy's problem
+            log.debug("TLS handshake from {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
+            ctx.close();
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            log.debug("connection from {} failed before ALPN: {}", ctx.channel().remoteAddress(), cause.toString());
+            ctx.close();
         }
 
         @Override

@@ -333,6 +333,7 @@ public final class Exchange implements UpstreamListener {
         stream = s;
         s.listener(this);
         boolean http1 = "HTTP/1.1".equals(s.protocol());
+        Headers.removeConversionHeaders(request.headers());
         if (http1 && !HttpUtil.isContentLengthSet(request) && !upgrade && !bodyless
                 && !(requestComplete && requestBodyBytes == 0)) {
             HttpUtil.setTransferEncodingChunked(request, true);

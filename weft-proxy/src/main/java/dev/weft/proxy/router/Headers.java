@@ -54,6 +54,15 @@ final class Headers {
         if (te != null && !te.trim().equalsIgnoreCase("trailers")) {
             h.remove(HttpHeaderNames.TE);
         }
+        removeConversionHeaders(h);
+    }
+
+    /**
+     * Removes Netty's HTTP/2 conversion headers (x-http2-scheme, x-http2-stream-id, ...). The
+     * HTTP/2 codec adds them to a message it converts, also to a request it sends upstream, so a
+     * retry of that request must drop them again before it goes out another way.
+     */
+    static void removeConversionHeaders(HttpHeaders h) {
         for (AsciiString ext : EXTENSIONS) {
             h.remove(ext);
         }
