@@ -178,6 +178,7 @@ public final class AdminServer implements AutoCloseable {
             for (UpstreamCluster c : proxy.clusters().clusters().values()) {
                 String p = c.name() + "::";
                 sb.append(p).append("type::").append(c.spec().type()).append('\n');
+                clusterCounters(c).forEach((k, v) -> sb.append(p).append(k).append("::").append(v).append('\n'));
                 for (Endpoint e : c.endpoints()) {
                     String h = p + e.address().getAddress().getHostAddress() + ":" + e.address().getPort() + "::";
                     sb.append(h).append("health_flags::").append(e.healthy() ? "healthy" : "/failed_eds_health").append('\n');
@@ -189,6 +190,18 @@ public final class AdminServer implements AutoCloseable {
             return sb.toString();
         }
 
+        /** The cluster's counters (upstream_rq_total, upstream_cx_active, ...) without their prefix. */
+        private Map<String, Long> clusterCounters(UpstreamCluster c) {
+            String prefix = "cluster." + c.name() + ".";
+            Map<String, Long> out = new java.util.TreeMap<>();
+            proxy.stats().snapshot().forEach((k, v) -> {
+                if (k.startsWith(prefix)) {
+                    out.put(k.substring(prefix.length()), v);
+                }
+            });
+            return out;
+        }
+
         private JsonNode clustersJson() {
             ObjectNode root = JSON.createObjectNode();
             var arr = root.putArray("clusters");
@@ -196,6 +209,8 @@ public final class AdminServer implements AutoCloseable {
                 ObjectNode co = arr.addObject();
                 co.put("name", c.name());
                 co.put("type", c.spec().type().name());
+                ObjectNode counters = co.putObject("counters");
+                clusterCounters(c).forEach(counters::put);
                 var eps = co.putArray("endpoints");
                 for (Endpoint e : c.endpoints()) {
                     ObjectNode eo = eps.addObject();

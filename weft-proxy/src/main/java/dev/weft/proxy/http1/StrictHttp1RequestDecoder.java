@@ -180,12 +180,17 @@ public final class StrictHttp1RequestDecoder extends ByteToMessageDecoder {
 
     /**
      * Keeps the connection on HTTP/1: the bytes buffered since the upgrade request and all later
-     * ones are decoded as requests. Call on the channel's event loop.
-     *
-     * @throws IllegalStateException if no upgrade decision is pending
+     * ones are decoded as requests. Call on the channel's event loop. It may also be called while
+     * the upgrade request's body is still being decoded (the proxy answered it before reading it
+     * all), and then the decoder does not pause at its end; with no upgrade in progress it does
+     * nothing, so a caller that declines an upgrade need not know how far the decoder got.
      */
     public void upgradeRejected() {
-        resumeAfterUpgrade(State.REQUEST_LINE);
+        if (state == State.UPGRADE_PENDING) {
+            resumeAfterUpgrade(State.REQUEST_LINE);
+        } else {
+            upgradeRequested = false;
+        }
     }
 
     /** Whether an upgrade was accepted, so every received buffer is passed on unparsed. */

@@ -61,6 +61,7 @@ import java.util.concurrent.TimeUnit;
 public final class Exchange implements UpstreamListener {
     /** Request body held while no upstream is connected, before reading is paused. */
     private static final int PENDING_LIMIT = 64 * 1024;
+    private static final io.netty.util.AsciiString HTTP2_SETTINGS = io.netty.util.AsciiString.cached("http2-settings");
 
     private final ListenerContext ctx;
     private final Downstream downstream;
@@ -74,6 +75,8 @@ public final class Exchange implements UpstreamListener {
     /** This attempt's request ended with its HTTP/2 HEADERS frame; body messages are not sent. */
     private boolean endedWithHeaders;
     private boolean headRequest;
+    /** The HTTP/1.1 request asked to upgrade the connection; the decoder waits for a decision. */
+    private boolean upgradeRequested;
     private boolean upgrade;
     private boolean upgraded;
     private RouteEntry route;
@@ -163,6 +166,9 @@ public final class Exchange implements UpstreamListener {
         request = req;
         grpc = LocalReply.isGrpc(req);
         headRequest = HttpMethod.HEAD.equals(req.method());
+        upgradeRequested = !downstream.http2() && HttpVersion.HTTP_1_1.equals(req.protocolVersion())
+                && req.headers().contains(HttpHeaderNames.UPGRADE)
+                && req.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true);
         toOriginForm(req);
         startDownstreamTimers();
 
@@ -192,14 +198,19 @@ public final class Exchange implements UpstreamListener {
             localReply(WeftError.CLUSTER_NOT_FOUND, "route " + r.name() + " names cluster " + clusterName + ", which does not exist");
             return;
         }
-        String upgradeType = req.headers().get(HttpHeaderNames.UPGRADE);
-        if (upgradeType != null && !downstream.http2() && req.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true)) {
-            if (!ctx.settings().upgradeTypes().contains(upgradeType.trim().toLowerCase(java.util.Locale.ROOT))) {
-                downstream.upgradeRejected();
+        if (upgradeRequested) {
+            String upgradeType = req.headers().get(HttpHeaderNames.UPGRADE).trim().toLowerCase(java.util.Locale.ROOT);
+            if (upgradeType.equals("h2c")) {
+                // As Envoy: an h2c upgrade offer (the JDK HttpClient sends one by default) is
+                // declined by carrying on in HTTP/1.1; its headers are hop-by-hop and dropped.
+                req.headers().remove(HTTP2_SETTINGS);
+                declineUpgrade();
+            } else if (!ctx.settings().upgradeTypes().contains(upgradeType)) {
                 localReply(WeftError.UPGRADE_FAILED, "upgrade to " + upgradeType + " is not enabled on this listener");
                 return;
+            } else {
+                upgrade = true;
             }
-            upgrade = true;
         }
         if (HttpUtil.is100ContinueExpected(req)) {
             // The proxy answers Expect itself and streams the body on; the upstream never sees it.
@@ -571,7 +582,7 @@ public final class Exchange implements UpstreamListener {
                 cancel(routeTimer);
                 routeTimer = null;
             } else {
-                downstream.upgradeRejected();
+                declineUpgrade();
             }
         }
         route.rewriteResponse(head);
@@ -669,6 +680,7 @@ public final class Exchange implements UpstreamListener {
     }
 
     private void respondLocally(FullHttpResponse response) {
+        declineUpgrade();
         responseStarted = true;
         status = response.status().code();
         downstream.prepareResponse(response, headRequest);
@@ -680,6 +692,14 @@ public final class Exchange implements UpstreamListener {
             discardRequest = true;
             releaseBody();
             downstream.setRequestReading(true);
+        }
+    }
+
+    /** The connection stays HTTP/1.1: lets the decoder go on parsing after an Upgrade request. */
+    private void declineUpgrade() {
+        if (upgradeRequested && !upgraded) {
+            upgradeRequested = false;
+            downstream.upgradeRejected();
         }
     }
 

@@ -580,12 +580,27 @@ class StrictHttp1RequestDecoderTest {
     }
 
     @Test
-    void refusesUpgradeDecisionWhenNoneIsPending() {
+    void refusesAcceptingAnUpgradeWhenNoneIsPendingAndIgnoresARejection() {
         feed(Feeding.WHOLE, GET);
         readAll();
 
         assertThatThrownBy(decoder::upgradeAccepted).isInstanceOf(IllegalStateException.class);
-        assertThatThrownBy(decoder::upgradeRejected).isInstanceOf(IllegalStateException.class);
+        decoder.upgradeRejected();
+        feed(Feeding.WHOLE, GET);
+        assertThat(exchanges(readAll())).hasSize(1);
+    }
+
+    @Test
+    void rejectionDuringTheUpgradeRequestsBodyKeepsParsingAfterIt() {
+        feed(Feeding.WHOLE, "POST /a HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: upgrade\r\nContent-Length: 4\r\n\r\nab");
+        List<Object> msgs = new ArrayList<>(readAll());
+        decoder.upgradeRejected();
+        feed(Feeding.WHOLE, "cd" + GET);
+        msgs.addAll(readAll());
+
+        List<Exchange> decoded = exchanges(msgs);
+        assertThat(decoded).hasSize(2);
+        assertThat(decoded.get(0).body()).isEqualTo("abcd");
     }
 
     // ---- end of input ----

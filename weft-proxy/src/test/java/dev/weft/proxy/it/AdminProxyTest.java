@@ -115,18 +115,22 @@ class AdminProxyTest {
     void clustersListTheirEndpointsAsTextAndJson() throws Exception {
         try (ScriptedUpstream up = ScriptedUpstream.ok("x");
              ProxyFixture proxy = proxy(up.port(), "")) {
+            java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(proxy.uri("/")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.discarding());
             String text = admin(proxy, "GET", "/clusters").body();
             JsonNode json = JSON.readTree(admin(proxy, "GET", "/clusters?format=json").body());
 
             String host = "backend::127.0.0.1:" + up.port() + "::";
             assertThat(text.lines()).contains("backend::type::STATIC", host + "health_flags::healthy",
-                    host + "weight::1", host + "rq_active::0");
+                    host + "weight::1", host + "rq_active::0", "backend::upstream_rq_total::1", "backend::upstream_rq_2xx::1");
             JsonNode backend = json.get("clusters").get(0);
             assertThat(backend.get("name").asText()).isEqualTo("backend");
             assertThat(backend.get("type").asText()).isEqualTo("STATIC");
             assertThat(backend.get("endpoints")).hasSize(1);
             assertThat(backend.at("/endpoints/0/address").asText()).isEqualTo("127.0.0.1:" + up.port());
             assertThat(backend.at("/endpoints/0/healthy").asBoolean()).isTrue();
+            assertThat(backend.at("/counters/upstream_rq_total").asLong()).isEqualTo(1);
+            assertThat(backend.at("/counters/upstream_cx_total").asLong()).isEqualTo(1);
         }
     }
 

@@ -37,6 +37,26 @@ class Http1ProxyTest {
     }
 
     @Test
+    void anH2cUpgradeOfferIsDeclinedAndTheRequestServedOverHttp11() throws Exception {
+        // The JDK client's default (HTTP_2) offers "Upgrade: h2c" on plaintext; as Envoy, Weft
+        // declines by answering in HTTP/1.1, and later requests on the connection still parse.
+        HttpClient defaultClient = HttpClient.newHttpClient();
+        try (ScriptedUpstream up = ScriptedUpstream.ok("hello");
+             ProxyFixture proxy = ProxyFixture.start(Bootstraps.of(
+                     Bootstraps.routeTo("backend", ""), Bootstraps.cluster("backend", false, "", up.port())))) {
+            for (int i = 0; i < 3; i++) {
+                HttpResponse<String> r = defaultClient.send(HttpRequest.newBuilder(proxy.uri("/u" + i)).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertThat(r.statusCode()).isEqualTo(200);
+                assertThat(r.version()).isEqualTo(HttpClient.Version.HTTP_1_1);
+            }
+            assertThat(up.requests()).isEqualTo(3);
+            assertThat(up.seen().get(0).header("upgrade")).isNull();
+            assertThat(up.seen().get(0).header("http2-settings")).isNull();
+        }
+    }
+
+    @Test
     void noRouteIsA404WithItsCode() throws Exception {
         try (ScriptedUpstream up = ScriptedUpstream.ok("hello");
              ProxyFixture proxy = ProxyFixture.start(Bootstraps.of(
