@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MappingIterator;
-import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.weft.api.internal.CrossChecks;
@@ -34,10 +34,10 @@ import java.util.stream.Stream;
  */
 public final class ResourceLoader {
 
-    private static final ObjectReader YAML = YAMLMapper.builder()
-            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION).build().readerFor(JsonNode.class);
-    private static final ObjectReader JSON = JsonMapper.builder()
-            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION).build().readerFor(JsonNode.class);
+    private static final ObjectMapper YAML = YAMLMapper.builder()
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION).build();
+    private static final ObjectMapper JSON = JsonMapper.builder()
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION).build();
     private static final List<String> EXTENSIONS = List.of(".yaml", ".yml", ".json");
 
     private final boolean recursive;
@@ -123,7 +123,10 @@ public final class ResourceLoader {
         void parse(String text, String source) {
             boolean json = source.toLowerCase(Locale.ROOT).endsWith(".json");
             int document = 0;
-            try (MappingIterator<JsonNode> documents = (json ? JSON : YAML).readValues(text)) {
+            ObjectMapper mapper = json ? JSON : YAML;
+            // a parser we create ourselves, so that a top-level list is one (invalid) document, not unwrapped
+            try (JsonParser parser = mapper.createParser(text);
+                 MappingIterator<JsonNode> documents = mapper.readerFor(JsonNode.class).readValues(parser)) {
                 while (hasNext(documents, document + 1)) {
                     document++;
                     JsonNode node = next(documents, document);

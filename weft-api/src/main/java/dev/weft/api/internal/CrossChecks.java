@@ -19,6 +19,7 @@ public final class CrossChecks {
     /** A resource and where it came from: source and document (null and 0 when not from a file), and its path in the document. */
     public record Entry(Resource<?> resource, String source, int document, String path) {
 
+        /** " (routes.yaml, document 2)", or "" when not from a file. */
         String where() {
             return source == null ? "" : " (" + source + (document > 0 ? ", document " + document : "") + ")";
         }
@@ -41,7 +42,8 @@ public final class CrossChecks {
             Entry first = byKey.putIfAbsent(resource.key(), entry);
             if (first != null) {
                 problems.add(entry.problem("metadata.name", "duplicate resource: " + resource.key()
-                        + " is also defined" + (first.where().isEmpty() ? " earlier" : " at" + first.where())));
+                        + " is also defined " + (first.source() == null ? "earlier in the set"
+                        : "in " + first.source() + (first.document() > 0 ? " (document " + first.document() + ")" : ""))));
                 continue;
             }
             if (!(resource.spec() instanceof DestinationPolicySpec policy)) {

@@ -118,7 +118,7 @@ public final class DestinationPolicyCodec implements SpecCodec<DestinationPolicy
         List<Subset> subsets = spec.objects("subsets", 64, new String[] {"name", "labels"}, s -> {
             String name = GatewayCommon.objectName(s, "name");
             Map<String, String> labels = s.labels("labels");
-            if (labels.isEmpty() && !s.has("labels")) {
+            if (s.missing("labels")) {
                 s.error("labels", "is required: the labels that select the subset's instances");
             }
             return new Subset(name, labels);

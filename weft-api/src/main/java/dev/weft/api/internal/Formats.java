@@ -25,6 +25,8 @@ public final class Formats {
             "^[A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?)*$");
     private static final Pattern TRUST_DOMAIN = Pattern.compile("^[a-z0-9._-]+$");
 
+    private static final Pattern RE2_NAMED_GROUP = Pattern.compile("\\(\\?P?<[A-Za-z_][A-Za-z0-9_]*>");
+
     private Formats() {
     }
 
@@ -131,7 +133,8 @@ public final class Formats {
             return "must be a non-empty regular expression";
         }
         try {
-            Pattern.compile(value);
+            // RE2 names groups (?P<name>...) or (?<name>...) with '_' allowed; Java knows neither spelling fully
+            Pattern.compile(RE2_NAMED_GROUP.matcher(value).replaceAll("("));
         } catch (PatternSyntaxException e) {
             return "must be a valid regular expression: " + e.getDescription() + " near index " + e.getIndex()
                     + " of \"" + value + "\"";

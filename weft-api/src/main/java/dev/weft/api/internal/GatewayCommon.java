@@ -38,7 +38,7 @@ final class GatewayCommon {
     static List<ParentRef> parentRefs(ObjectReader spec) {
         List<ParentRef> refs = spec.objects("parentRefs", 32, PARENT_REF_FIELDS, GatewayCommon::parentRef);
         JsonNode raw = spec.raw("parentRefs");
-        if (refs.isEmpty() && (raw == null || (raw.isArray() && raw.isEmpty()))) {
+        if (spec.missing("parentRefs") || (raw != null && raw.isArray() && raw.isEmpty())) {
             spec.error("parentRefs", "is required: at least one Service whose traffic the route configures");
         }
         for (int j = 0; j < refs.size(); j++) {
@@ -248,7 +248,7 @@ final class GatewayCommon {
     static void rejectRepeated(ObjectReader parent, String list, List<String> types, List<String> onceOnly) {
         for (int j = 0; j < types.size(); j++) {
             String type = types.get(j);
-            if (onceOnly.contains(type) && types.subList(0, j).contains(type)) {
+            if (type != null && onceOnly.contains(type) && types.subList(0, j).contains(type)) {
                 parent.problems().add(Paths.field(Paths.index(parent.path(list), j), "type"),
                         type + " may appear only once in a filter list (first at " + list + "["
                                 + types.indexOf(type) + "])");

@@ -98,7 +98,7 @@ public final class HttpRouteCodec implements SpecCodec<HttpRouteSpec> {
                         backendRefs.get(i).filters());
             }
         }
-        return new HttpRouteRule(name, matches, filters, backendRefs, timeouts(rule), retry(rule));
+        return new HttpRouteRule(name, matches, filters, backendRefs, timeouts(rule), retry(rule, "retry"));
     }
 
     private static void rejectReplacePrefixMatch(ObjectReader rule, String listPath, List<HttpRouteFilter> filters) {
@@ -253,10 +253,6 @@ public final class HttpRouteCodec implements SpecCodec<HttpRouteSpec> {
         }
         return new HttpRouteRetry(r.integers("codes", 200, 400, 599), r.integer("attempts", 0, Integer.MAX_VALUE),
                 r.duration("backoff"));
-    }
-
-    private static HttpRouteRetry retry(ObjectReader rule) {
-        return retry(rule, "retry");
     }
 
     static ObjectNode writeRetry(HttpRouteRetry retry) {

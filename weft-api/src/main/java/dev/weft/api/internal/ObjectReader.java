@@ -53,7 +53,8 @@ public final class ObjectReader {
             if (unsupported.containsKey(name)) {
                 problems.add(Paths.field(path, name), unsupported.get(name));
             } else if (!known.contains(name)) {
-                problems.add(Paths.field(path, name), "unknown field; expected one of: " + String.join(", ", fields));
+                problems.add(Paths.field(path, name), "unknown field; expected one of: " + String.join(", ",
+                        fields.stream().filter(f -> !unsupported.containsKey(f)).toList()));
             }
         }
         return new ObjectReader(node, path, problems, known);
@@ -334,8 +335,15 @@ public final class ObjectReader {
         return value;
     }
 
+    /** Whether the field is absent from a valid object; when the object itself is invalid, that is already reported. */
+    public boolean missing(String field) {
+        return node != null && raw(field) == null;
+    }
+
     private void required(String field) {
-        error(field, "is required");
+        if (node != null) {
+            error(field, "is required");
+        }
     }
 
     /** The message for a value outside {@code [min, max]}. */

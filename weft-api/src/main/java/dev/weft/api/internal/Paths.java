@@ -12,7 +12,7 @@ public final class Paths {
 
     /** A map entry: {@code labels.version}, or {@code labels["app.kubernetes.io/name"]} when the key is not a plain word. */
     public static String key(String parent, String key) {
-        return key.matches("[A-Za-z0-9_-]+") ? field(parent, key) : parent + "[\"" + key + "\"]";
+        return key.matches("[A-Za-z0-9_][A-Za-z0-9_-]*") ? field(parent, key) : parent + "[\"" + key + "\"]";
     }
 
     public static String index(String parent, int index) {

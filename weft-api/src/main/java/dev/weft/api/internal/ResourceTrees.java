@@ -78,10 +78,10 @@ public final class ResourceTrees {
                   + metadata.name();
         Spec spec = null;
         if (kind != null) {
-            if (root.has("spec")) {
-                spec = Codecs.of(kind).read(root.raw("spec"), root.path("spec"), problems);
-            } else {
+            if (root.missing("spec")) {
                 root.error("spec", "is required");
+            } else {
+                spec = Codecs.of(kind).read(root.raw("spec"), root.path("spec"), problems);
             }
         }
         Resource<?> resource = problems.isEmpty() ? new Resource<>(metadata, spec) : null;

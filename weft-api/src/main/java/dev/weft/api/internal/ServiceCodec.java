@@ -21,7 +21,7 @@ public final class ServiceCodec implements SpecCodec<ServiceSpec> {
             return new ServicePort(name, port == null ? 0 : port,
                     protocol == null ? ServiceProtocol.HTTP : protocol);
         });
-        if (ports.isEmpty() && !spec.has("ports")) {
+        if (spec.missing("ports")) {
             spec.error("ports", "is required: at least one port");
         }
         JsonNode given = spec.raw("ports");
