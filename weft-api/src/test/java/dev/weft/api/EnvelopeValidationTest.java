@@ -56,6 +56,10 @@ class EnvelopeValidationTest {
                                 + SERVICE_SPEC,
                         "test.yaml (document 1, Service default/s): metadata.generation: must be between 0 and "
                         + "9223372036854775807, got -1"),
+                arguments("apiVersion: weft.dev/v1alpha1\nkind: Service\nmetadata: {name: s, resourceVersion: 12}\n"
+                                + SERVICE_SPEC,
+                        "test.yaml (document 1, Service default/s): metadata.resourceVersion: must be a string, got "
+                        + "number 12"),
                 arguments("apiVersion: weft.dev/v1alpha1\nkind: Service\nmetadata: {name: s, uid: x}\n" + SERVICE_SPEC,
                         "test.yaml (document 1, Service default/s): metadata.uid: unknown field; expected one of: "
                         + "name, namespace, labels, annotations, generation, resourceVersion"),

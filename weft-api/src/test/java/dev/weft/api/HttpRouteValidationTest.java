@@ -51,6 +51,14 @@ class HttpRouteValidationTest {
                 arguments("parentRef name", "parentRefs: [{group: \"\", kind: Service, name: Reviews}]\n",
                         "spec.parentRefs[0].name: must be a lowercase RFC 1123 name (a-z, 0-9, '-' and '.', starting "
                         + "and ending with a letter or digit, at most 253 characters), got \"Reviews\""),
+                arguments("empty parentRefs", "parentRefs: []\n",
+                        "spec.parentRefs: is required: at least one Service whose traffic the route configures"),
+                arguments("parentRef sectionName", "parentRefs: [{group: \"\", kind: Service, name: a, "
+                        + "sectionName: HTTP}]\n", "spec.parentRefs[0].sectionName: must be a lowercase RFC 1123 name "
+                        + "(a-z, 0-9, '-' and '.', starting and ending with a letter or digit, at most 253 characters), "
+                        + "got \"HTTP\""),
+                arguments("hostname not a string", PARENT + "hostnames: [1]\n",
+                        "spec.hostnames[0]: must be a string, got number 1"),
                 arguments("hostname is an IP", PARENT + "hostnames: [\"10.0.0.1\"]\n",
                         "spec.hostnames[0]: must be a lowercase DNS hostname (optionally starting with \"*.\"), not an "
                         + "IP address, got \"10.0.0.1\""),
@@ -63,6 +71,11 @@ class HttpRouteValidationTest {
                         "spec.rules: must have at most 128 matches across all rules, got 192"),
                 arguments("duplicate rule names", PARENT + "rules: [{name: a}, {name: a}]\n",
                         "spec.rules[1].name: duplicate name \"a\" (also rules[0])"),
+                arguments("rule name", PARENT + "rules: [{name: Chat}]\n",
+                        "spec.rules[0].name: must be a lowercase RFC 1123 name (a-z, 0-9, '-' and '.', starting and "
+                        + "ending with a letter or digit, at most 253 characters), got \"Chat\""),
+                arguments("path too long", PARENT + "rules: [{matches: [{path: {value: /" + "a".repeat(1024) + "}}]}]\n",
+                        "spec.rules[0].matches[0].path.value: must be at most 1024 characters, got 1025"),
                 arguments("path not absolute", PARENT + "rules: [{matches: [{path: {type: Exact, value: api}}]}]\n",
                         "spec.rules[0].matches[0].path.value: must be an absolute path starting with '/', got \"api\""),
                 arguments("path with //", PARENT + "rules: [{matches: [{path: {value: /a//b}}]}]\n",
@@ -99,6 +112,9 @@ class HttpRouteValidationTest {
                         + "rules: [{matches: [{queryParams: [{type: RegularExpression, name: q, value: \"[\"}]}]}]\n",
                         "spec.rules[0].matches[0].queryParams[0].value: must be a valid regular expression: "
                         + "Unclosed character class near index 0 of \"[\""),
+                arguments("query param value too long", PARENT
+                        + "rules: [{matches: [{queryParams: [{name: q, value: " + "v".repeat(1025) + "}]}]}]\n",
+                        "spec.rules[0].matches[0].queryParams[0].value: must be 1 to 1024 characters, got 1025"),
                 arguments("method", PARENT + "rules: [{matches: [{method: get}]}]\n",
                         "spec.rules[0].matches[0].method: must be one of GET, HEAD, POST, PUT, DELETE, CONNECT, "
                         + "OPTIONS, TRACE, PATCH, got \"get\""),
@@ -217,6 +233,12 @@ class HttpRouteValidationTest {
                 arguments("mirror without backend", PARENT
                         + "rules: [{filters: [{type: RequestMirror, requestMirror: {percent: 5}}]}]\n",
                         "spec.rules[0].filters[0].requestMirror.backendRef: is required"),
+                arguments("mirror fraction denominator", PARENT + """
+                        rules:
+                        - filters:
+                          - type: RequestMirror
+                            requestMirror: {backendRef: {name: s, port: 80}, fraction: {numerator: 0, denominator: 0}}
+                        """, "spec.rules[0].filters[0].requestMirror.fraction.denominator: must be at least 1, got 0"),
                 arguments("backend without port", PARENT + "rules: [{backendRefs: [{name: a}]}]\n",
                         "spec.rules[0].backendRefs[0].port: is required"),
                 arguments("backend kind", PARENT + "rules: [{backendRefs: [{kind: Pod, name: a, port: 80}]}]\n",
@@ -243,6 +265,12 @@ class HttpRouteValidationTest {
                 arguments("backendRequest longer than request", PARENT
                         + "rules: [{timeouts: {request: 10s, backendRequest: 1m}}]\n",
                         "spec.rules[0].timeouts.backendRequest: must not be longer than request (10s), got 1m"),
+                arguments("no backendRequest timeout under a request timeout", PARENT
+                        + "rules: [{timeouts: {request: 10s, backendRequest: 0s}}]\n",
+                        "spec.rules[0].timeouts.backendRequest: must not be longer than request (10s), got 0s (no "
+                        + "timeout)"),
+                arguments("retry code not an integer", PARENT + "rules: [{retry: {codes: [five]}}]\n",
+                        "spec.rules[0].retry.codes[0]: must be an integer, got string \"five\""),
                 arguments("retry code", PARENT + "rules: [{retry: {codes: [503, 600]}}]\n",
                         "spec.rules[0].retry.codes[1]: must be between 400 and 599, got 600"),
                 arguments("retry attempts", PARENT + "rules: [{retry: {attempts: -1}}]\n",
@@ -265,6 +293,7 @@ class HttpRouteValidationTest {
                         - matches: [{path: {value: /api}}]
                           filters: [{type: URLRewrite, urlRewrite: {path: {type: ReplacePrefixMatch, replacePrefixMatch: ""}}}]
                         """),
+                arguments("empty matches get the default", PARENT + "rules: [{matches: []}]\n"),
                 arguments("named groups and classes are RE2", PARENT + """
                         rules: [{matches: [{path: {type: RegularExpression, value: "/(?P<v>v[0-9]+)/[*+]+"}}]}]
                         """),

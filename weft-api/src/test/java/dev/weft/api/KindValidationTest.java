@@ -29,6 +29,8 @@ class KindValidationTest {
                                 + "rules: [{matches: [{method: {type: RegularExpression, method: \"Say(\"}}]}]\n"),
                         "GRPCRoute default/g", "spec.rules[0].matches[0].method.method: must be a valid regular "
                         + "expression: Unclosed group near index 4 of \"Say(\""),
+                arguments(Loads.grpcRoute(PARENT + "rules: [{matches: [{method: {service: " + "s".repeat(1025) + "}}]}]\n"),
+                        "GRPCRoute default/g", "spec.rules[0].matches[0].method.service: must be at most 1024 characters"),
                 arguments(Loads.grpcRoute(PARENT + "rules: [{matches: [" + "{},".repeat(8) + "{}]}]\n"),
                         "GRPCRoute default/g", "spec.rules[0].matches: must have at most 8 items, got 9"),
                 arguments(Loads.grpcRoute(PARENT
@@ -84,6 +86,16 @@ class KindValidationTest {
                                 + "loadBalancer: {algorithm: RING_HASH, hash: {cookie: \"a b\"}}\n"),
                         "DestinationPolicy default/p", "spec.loadBalancer.hash.cookie: must be a cookie name (RFC 6265 "
                         + "token), got \"a b\""),
+                arguments(Loads.policy("targetRef: {name: reviews}\n"
+                                + "loadBalancer: {algorithm: RING_HASH, hash: {header: \"x user\"}}\n"),
+                        "DestinationPolicy default/p", "spec.loadBalancer.hash.header: must be an HTTP header name "
+                        + "(RFC 7230 token characters, at most 256), got \"x user\""),
+                arguments(Loads.policy("targetRef: {name: reviews}\nloadBalancer: {hash: {sourceIP: true}}\n"),
+                        "DestinationPolicy default/p", "spec.loadBalancer.hash: is only used by algorithm RING_HASH, "
+                        + "got no algorithm"),
+                arguments(Loads.policy("targetRef: {group: apps, name: reviews}\n"),
+                        "DestinationPolicy default/p", "spec.targetRef.group: must be \"\" (or \"core\") for a Service, "
+                        + "got \"apps\""),
                 arguments(Loads.policy("targetRef: {name: reviews}\nconnectionPool: {maxConnections: 0}\n"),
                         "DestinationPolicy default/p", "spec.connectionPool.maxConnections: must be at least 1, got 0"),
                 arguments(Loads.policy("targetRef: {name: reviews}\nconnectionPool: {connectTimeout: 0s}\n"),
@@ -102,6 +114,12 @@ class KindValidationTest {
                         "DestinationPolicy default/p", "spec.subsets[0].labels[\"app.kubernetes.io/version\"]: must be "
                         + "at most 63 characters of a-z, A-Z, 0-9, '-', '_' and '.', starting and ending with a letter "
                         + "or digit, got \"-v2\""),
+                arguments(Loads.policy("targetRef: {name: reviews}\nsubsets: [{name: v2, labels: [version]}]\n"),
+                        "DestinationPolicy default/p", "spec.subsets[0].labels: must be a map of strings, got a list"),
+                arguments(Loads.policy("targetRef: {name: reviews}\nsubsets: [{name: V2, labels: {a: b}}]\n"),
+                        "DestinationPolicy default/p", "spec.subsets[0].name: must be a lowercase RFC 1123 name (a-z, "
+                        + "0-9, '-' and '.', starting and ending with a letter or digit, at most 253 characters), got "
+                        + "\"V2\""),
                 arguments(Loads.policy("targetRef: {name: reviews}\n"
                                 + "subsets: [{name: v2, labels: {a: b}}, {name: v2, labels: {a: c}}]\n"),
                         "DestinationPolicy default/p", "spec.subsets[1].name: duplicate name \"v2\" (also subsets[0])"),
@@ -119,6 +137,9 @@ class KindValidationTest {
                 arguments(Loads.document(WEFT, "MeshConfig", "mesh", "defaults: {retries: {backoff: soon}}\n"),
                         "MeshConfig mesh", "spec.defaults.retries.backoff: must be a duration such as \"10s\", \"500ms\" "
                         + "or \"1h30m\" (GEP-2257), got string \"soon\""),
+                arguments(Loads.document(WEFT, "MeshConfig", "mesh", "defaults: {timeout: 1y}\n"),
+                        "MeshConfig mesh", "spec.defaults.timeout: must be a duration such as \"10s\", \"500ms\" or "
+                        + "\"1h30m\" (GEP-2257), got string \"1y\""),
                 // Service
                 arguments(Loads.document(WEFT, "Service", "s", "{}"),
                         "Service default/s", "spec.ports: is required: at least one port"),
@@ -139,6 +160,14 @@ class KindValidationTest {
                 arguments(Loads.document(WEFT, "ServiceInstance", "i", "service: s\naddress: \"fd00::1::2\"\nport: 80\n"),
                         "ServiceInstance default/i", "spec.address: must be an IPv4 or IPv6 address or a DNS name, got "
                         + "\"fd00::1::2\""),
+                arguments(Loads.document(WEFT, "ServiceInstance", "i", "service: S\naddress: 10.0.0.1\nport: 80\n"),
+                        "ServiceInstance default/i", "spec.service: must be a lowercase RFC 1123 name (a-z, 0-9, '-' and "
+                        + "'.', starting and ending with a letter or digit, at most 253 characters), got \"S\""),
+                arguments(Loads.document(WEFT, "ServiceInstance", "i",
+                                "service: s\naddress: 10.0.0.1\nport: 80\nprotocol: http\n"),
+                        "ServiceInstance default/i", "spec.protocol: must be one of HTTP, HTTP2, GRPC, TCP, got \"http\""),
+                arguments(Loads.document(WEFT, "ServiceInstance", "i", "address: 10.0.0.1\nport: 80\n"),
+                        "ServiceInstance default/i", "spec.service: is required"),
                 arguments(Loads.document(WEFT, "ServiceInstance", "i", "service: s\naddress: 10.0.0.1\n"),
                         "ServiceInstance default/i", "spec.port: is required"),
                 arguments(Loads.document(WEFT, "ServiceInstance", "i", "service: s\naddress: 10.0.0.1\nport: 80\nttl: 0s\n"),

@@ -129,6 +129,19 @@ class ResourceLoaderTest {
     }
 
     @Test
+    void jsonSyntaxErrorNamesItsLine() {
+        assertThat(problems(() -> new ResourceLoader().load("{\"kind\": \"Service\",\n", "broken.json")))
+                .containsExactly("broken.json (document 1): syntax error at line 2, column 1: Unexpected end-of-input "
+                        + "within/between Object entries");
+    }
+
+    @Test
+    void listItemsMustBeAList() {
+        assertThat(problems(() -> new ResourceLoader().load("apiVersion: v1\nkind: List\nitems: {}\n", "l.yaml")))
+                .containsExactly("l.yaml: items: must be a list, got an object");
+    }
+
+    @Test
     void missingPathIsAProblem() {
         Path missing = dir.resolve("nope.yaml");
 

@@ -24,14 +24,14 @@ public final class DestinationPolicyCodec implements SpecCodec<DestinationPolicy
 
     @Override
     public DestinationPolicySpec read(JsonNode node, String path, Problems problems) {
-        ObjectReader spec = ObjectReader.of(node, path, problems,
+        FieldReader spec = FieldReader.of(node, path, problems,
                 List.of("targetRef", "loadBalancer", "connectionPool", "subsets", "circuitBreaker", "outlierDetection"),
                 NOT_SUPPORTED_YET);
         return new DestinationPolicySpec(targetRef(spec), loadBalancer(spec), connectionPool(spec), subsets(spec));
     }
 
-    private static PolicyTargetRef targetRef(ObjectReader spec) {
-        ObjectReader t = spec.requiredObject("targetRef", "group", "kind", "name");
+    private static PolicyTargetRef targetRef(FieldReader spec) {
+        FieldReader t = spec.requiredObject("targetRef", "group", "kind", "name");
         if (t == null) {
             return null;
         }
@@ -46,8 +46,8 @@ public final class DestinationPolicyCodec implements SpecCodec<DestinationPolicy
         return new PolicyTargetRef("", "Service", GatewayCommon.objectName(t, "name"));
     }
 
-    private static LoadBalancer loadBalancer(ObjectReader spec) {
-        ObjectReader lb = spec.object("loadBalancer", "algorithm", "hash");
+    private static LoadBalancer loadBalancer(FieldReader spec) {
+        FieldReader lb = spec.object("loadBalancer", "algorithm", "hash");
         if (lb == null) {
             return null;
         }
@@ -65,8 +65,8 @@ public final class DestinationPolicyCodec implements SpecCodec<DestinationPolicy
         return new LoadBalancer(algorithm, hash);
     }
 
-    private static HashPolicy hash(ObjectReader lb) {
-        ObjectReader h = lb.object("hash", "header", "cookie", "sourceIP");
+    private static HashPolicy hash(FieldReader lb) {
+        FieldReader h = lb.object("hash", "header", "cookie", "sourceIP");
         if (h == null) {
             return null;
         }
@@ -93,8 +93,8 @@ public final class DestinationPolicyCodec implements SpecCodec<DestinationPolicy
         return HashPolicy.sourceIp();
     }
 
-    private static ConnectionPool connectionPool(ObjectReader spec) {
-        ObjectReader p = spec.object("connectionPool", "maxConnections", "maxPendingRequests",
+    private static ConnectionPool connectionPool(FieldReader spec) {
+        FieldReader p = spec.object("connectionPool", "maxConnections", "maxPendingRequests",
                 "maxRequestsPerConnection", "idleTimeout", "connectTimeout", "http2");
         if (p == null) {
             return null;
@@ -106,7 +106,7 @@ public final class DestinationPolicyCodec implements SpecCodec<DestinationPolicy
     }
 
     /** A duration that must not be zero. */
-    static Duration positive(ObjectReader r, String field) {
+    static Duration positive(FieldReader r, String field) {
         Duration duration = r.duration(field);
         if (duration != null && duration.isZero()) {
             r.error(field, "must be greater than 0s");
@@ -114,7 +114,7 @@ public final class DestinationPolicyCodec implements SpecCodec<DestinationPolicy
         return duration;
     }
 
-    private static List<Subset> subsets(ObjectReader spec) {
+    private static List<Subset> subsets(FieldReader spec) {
         List<Subset> subsets = spec.objects("subsets", 64, new String[] {"name", "labels"}, s -> {
             String name = GatewayCommon.objectName(s, "name");
             Map<String, String> labels = s.labels("labels");

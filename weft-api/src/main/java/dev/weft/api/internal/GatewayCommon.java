@@ -26,6 +26,9 @@ final class GatewayCommon {
     static final String GATEWAY_GROUP = "gateway.networking.k8s.io";
     static final int MAX_WEIGHT = 1_000_000;
 
+    static final String[] BACKEND_OBJECT_REF_FIELDS = {"group", "kind", "name", "namespace", "port"};
+    /** An HTTPRoute or GRPCRoute backendRef: a backend object ref plus its weight and own filters. */
+    static final String[] BACKEND_REF_FIELDS = {"group", "kind", "name", "namespace", "port", "weight", "filters"};
     private static final String[] PARENT_REF_FIELDS = {"group", "kind", "namespace", "name", "sectionName", "port"};
     private static final String[] HEADER_MATCH_FIELDS = {"type", "name", "value"};
     private static final String[] HEADER_FIELDS = {"name", "value"};
@@ -35,7 +38,7 @@ final class GatewayCommon {
 
     // ---- parentRefs and hostnames
 
-    static List<ParentRef> parentRefs(ObjectReader spec) {
+    static List<ParentRef> parentRefs(FieldReader spec) {
         List<ParentRef> refs = spec.objects("parentRefs", 32, PARENT_REF_FIELDS, GatewayCommon::parentRef);
         JsonNode raw = spec.raw("parentRefs");
         if (spec.missing("parentRefs") || (raw != null && raw.isArray() && raw.isEmpty())) {
@@ -51,7 +54,7 @@ final class GatewayCommon {
         return refs;
     }
 
-    private static ParentRef parentRef(ObjectReader r) {
+    private static ParentRef parentRef(FieldReader r) {
         String group = r.string("group");
         String kind = r.string("kind");
         if (!r.has("group") && !r.has("kind")) {
@@ -87,20 +90,14 @@ final class GatewayCommon {
         return node;
     }
 
-    static List<String> hostnames(ObjectReader spec) {
+    static List<String> hostnames(FieldReader spec) {
         return spec.strings("hostnames", 16, h -> Formats.hostname(h, true));
     }
 
     // ---- backend references
 
-    static final String[] BACKEND_OBJECT_REF_FIELDS = {"group", "kind", "name", "namespace", "port"};
-
-    static String[] backendRefFields() {
-        return new String[] {"group", "kind", "name", "namespace", "port", "weight", "filters"};
-    }
-
     /** Reads group, kind, name, namespace and port of a backend reference: a Service, or a Weft Subset. */
-    static BackendObjectRef backendObjectRef(ObjectReader r) {
+    static BackendObjectRef backendObjectRef(FieldReader r) {
         String group = r.string("group");
         String kind = r.string("kind");
         group = group == null || isCoreGroup(group) ? BackendObjectRef.CORE_GROUP : group;
@@ -140,14 +137,14 @@ final class GatewayCommon {
         return writeBackendObjectRef(ref.group(), ref.kind(), ref.name(), ref.namespace(), ref.port());
     }
 
-    static int weight(ObjectReader r) {
+    static int weight(FieldReader r) {
         return r.integer("weight", 0, MAX_WEIGHT, 1);
     }
 
     // ---- header matches
 
     /** Header matches (HTTP and gRPC); names are compared case-insensitively, and each appears once. */
-    static List<HeaderMatch> headerMatches(ObjectReader match) {
+    static List<HeaderMatch> headerMatches(FieldReader match) {
         List<HeaderMatch> headers = match.objects("headers", 16, HEADER_MATCH_FIELDS, h -> {
             MatchType type = matchType(h);
             String name = h.requiredString("name");
@@ -172,13 +169,13 @@ final class GatewayCommon {
         return node;
     }
 
-    static MatchType matchType(ObjectReader r) {
+    static MatchType matchType(FieldReader r) {
         MatchType type = r.enumeration("type", MatchType.values(), MatchType::wireName);
         return type == null ? MatchType.EXACT : type;
     }
 
     /** Reports an element of {@code list} whose name repeats an earlier one's. */
-    static <T> void rejectDuplicateNames(ObjectReader parent, String list, List<T> items, Function<T, String> name,
+    static <T> void rejectDuplicateNames(FieldReader parent, String list, List<T> items, Function<T, String> name,
                                          boolean caseInsensitive) {
         Map<String, Integer> seen = new HashMap<>();
         for (int j = 0; j < items.size(); j++) {
@@ -219,7 +216,7 @@ final class GatewayCommon {
      * Checks a filter's {@code type} against its configuration fields: exactly the one matching the type is set.
      * Returns the type when the filter can be read further, otherwise null.
      */
-    static String filterType(ObjectReader filter, FilterTypes types) {
+    static String filterType(FieldReader filter, FilterTypes types) {
         String type = filter.requiredString("type");
         if (type == null) {
             return null;
@@ -245,7 +242,7 @@ final class GatewayCommon {
     }
 
     /** Reports a filter type that appears more than once in a list where it may appear once. */
-    static void rejectRepeated(ObjectReader parent, String list, List<String> types, List<String> onceOnly) {
+    static void rejectRepeated(FieldReader parent, String list, List<String> types, List<String> onceOnly) {
         for (int j = 0; j < types.size(); j++) {
             String type = types.get(j);
             if (type != null && onceOnly.contains(type) && types.subList(0, j).contains(type)) {
@@ -258,17 +255,17 @@ final class GatewayCommon {
 
     private static final String[] HEADER_MODIFIER_FIELDS = {"set", "add", "remove"};
 
-    static RequestHeaderModifier requestHeaderModifier(ObjectReader filter) {
-        ObjectReader m = filter.object("requestHeaderModifier", HEADER_MODIFIER_FIELDS);
+    static RequestHeaderModifier requestHeaderModifier(FieldReader filter) {
+        FieldReader m = filter.object("requestHeaderModifier", HEADER_MODIFIER_FIELDS);
         return m == null ? null : new RequestHeaderModifier(headers(m, "set"), headers(m, "add"), removals(m));
     }
 
-    static ResponseHeaderModifier responseHeaderModifier(ObjectReader filter) {
-        ObjectReader m = filter.object("responseHeaderModifier", HEADER_MODIFIER_FIELDS);
+    static ResponseHeaderModifier responseHeaderModifier(FieldReader filter) {
+        FieldReader m = filter.object("responseHeaderModifier", HEADER_MODIFIER_FIELDS);
         return m == null ? null : new ResponseHeaderModifier(headers(m, "set"), headers(m, "add"), removals(m));
     }
 
-    private static List<HttpHeader> headers(ObjectReader modifier, String field) {
+    private static List<HttpHeader> headers(FieldReader modifier, String field) {
         return modifier.objects(field, 16, HEADER_FIELDS, h -> {
             String name = h.requiredString("name");
             check(h, "name", name, Formats::headerName);
@@ -279,14 +276,14 @@ final class GatewayCommon {
     }
 
     /** Reads {@code remove}, the last of a modifier's fields, then checks the one-action-per-header rule. */
-    private static List<String> removals(ObjectReader modifier) {
+    private static List<String> removals(FieldReader modifier) {
         List<String> names = modifier.strings("remove", 16, Formats::headerName);
         oneActionPerHeader(modifier);
         return names;
     }
 
     /** Gateway API allows one action per header name (case-insensitive) across set, add and remove. */
-    private static void oneActionPerHeader(ObjectReader modifier) {
+    private static void oneActionPerHeader(FieldReader modifier) {
         Map<String, String> firstAction = new HashMap<>();
         for (String field : HEADER_MODIFIER_FIELDS) {
             JsonNode list = modifier.raw(field);
@@ -323,16 +320,16 @@ final class GatewayCommon {
         return node;
     }
 
-    static RequestMirror requestMirror(ObjectReader filter) {
-        ObjectReader m = filter.object("requestMirror", "backendRef", "percent", "fraction");
+    static RequestMirror requestMirror(FieldReader filter) {
+        FieldReader m = filter.object("requestMirror", "backendRef", "percent", "fraction");
         if (m == null) {
             return null;
         }
-        ObjectReader ref = m.requiredObject("backendRef", BACKEND_OBJECT_REF_FIELDS);
+        FieldReader ref = m.requiredObject("backendRef", BACKEND_OBJECT_REF_FIELDS);
         BackendObjectRef backend = ref == null ? null : backendObjectRef(ref);
         Integer percent = m.integer("percent", 0, 100);
         Fraction fraction = null;
-        ObjectReader f = m.object("fraction", "numerator", "denominator");
+        FieldReader f = m.object("fraction", "numerator", "denominator");
         if (f != null) {
             if (m.has("percent")) {
                 m.error("fraction", "must not be set together with percent");
@@ -370,20 +367,20 @@ final class GatewayCommon {
         return group.isEmpty() || group.equals("core");
     }
 
-    static String objectName(ObjectReader r, String field) {
+    static String objectName(FieldReader r, String field) {
         String name = r.requiredString(field);
         check(r, field, name, Formats::objectName);
         return name;
     }
 
-    static String namespace(ObjectReader r, String field) {
+    static String namespace(FieldReader r, String field) {
         String namespace = r.string(field);
         check(r, field, namespace, Formats::label);
         return namespace;
     }
 
     /** Applies a {@link Formats} check to a value that was read (null: nothing to check). */
-    static void check(ObjectReader r, String field, String value, Function<String, String> format) {
+    static void check(FieldReader r, String field, String value, Function<String, String> format) {
         if (value != null) {
             String problem = format.apply(value);
             if (problem != null) {

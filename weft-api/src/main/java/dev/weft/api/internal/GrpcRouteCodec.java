@@ -29,7 +29,7 @@ public final class GrpcRouteCodec implements SpecCodec<GrpcRouteSpec> {
 
     @Override
     public GrpcRouteSpec read(JsonNode node, String path, Problems problems) {
-        ObjectReader spec = ObjectReader.of(node, path, problems, "parentRefs", "hostnames", "rules");
+        FieldReader spec = FieldReader.of(node, path, problems, "parentRefs", "hostnames", "rules");
         var parentRefs = GatewayCommon.parentRefs(spec);
         var hostnames = GatewayCommon.hostnames(spec);
         List<GrpcRouteRule> rules = spec.objects("rules", 16, new String[] {"matches", "filters", "backendRefs"},
@@ -37,12 +37,12 @@ public final class GrpcRouteCodec implements SpecCodec<GrpcRouteSpec> {
                         rule.objects("matches", 8, new String[] {"method", "headers"},
                                 m -> new GrpcRouteMatch(method(m), GatewayCommon.headerMatches(m))),
                         filters(rule),
-                        rule.objects("backendRefs", 16, GatewayCommon.backendRefFields(), GrpcRouteCodec::backendRef)));
+                        rule.objects("backendRefs", 16, GatewayCommon.BACKEND_REF_FIELDS, GrpcRouteCodec::backendRef)));
         return new GrpcRouteSpec(parentRefs, hostnames, rules);
     }
 
-    private static GrpcMethodMatch method(ObjectReader match) {
-        ObjectReader m = match.object("method", "type", "service", "method");
+    private static GrpcMethodMatch method(FieldReader match) {
+        FieldReader m = match.object("method", "type", "service", "method");
         if (m == null) {
             return null;
         }
@@ -64,7 +64,7 @@ public final class GrpcRouteCodec implements SpecCodec<GrpcRouteSpec> {
         return new GrpcMethodMatch(type, service, method);
     }
 
-    private static List<GrpcRouteFilter> filters(ObjectReader parent) {
+    private static List<GrpcRouteFilter> filters(FieldReader parent) {
         List<String> types = new ArrayList<>();
         List<GrpcRouteFilter> filters = parent.objects("filters", 16, FILTER_TYPES.fields(), f -> {
             String type = GatewayCommon.filterType(f, FILTER_TYPES);
@@ -82,7 +82,7 @@ public final class GrpcRouteCodec implements SpecCodec<GrpcRouteSpec> {
         return filters;
     }
 
-    private static GrpcBackendRef backendRef(ObjectReader r) {
+    private static GrpcBackendRef backendRef(FieldReader r) {
         var ref = GatewayCommon.backendObjectRef(r);
         return new GrpcBackendRef(ref.group(), ref.kind(), ref.name(), ref.namespace(), ref.port(),
                 GatewayCommon.weight(r), filters(r));

@@ -47,7 +47,7 @@ public final class HttpRouteCodec implements SpecCodec<HttpRouteSpec> {
 
     @Override
     public HttpRouteSpec read(JsonNode node, String path, Problems problems) {
-        ObjectReader spec = ObjectReader.of(node, path, problems, "parentRefs", "hostnames", "rules");
+        FieldReader spec = FieldReader.of(node, path, problems, "parentRefs", "hostnames", "rules");
         var parentRefs = GatewayCommon.parentRefs(spec);
         var hostnames = GatewayCommon.hostnames(spec);
         List<HttpRouteRule> rules = spec.objects("rules", MAX_RULES, RULE_FIELDS, HttpRouteCodec::rule);
@@ -72,7 +72,7 @@ public final class HttpRouteCodec implements SpecCodec<HttpRouteSpec> {
         return new HttpRouteMatch(PathMatch.DEFAULT, List.of(), List.of(), null);
     }
 
-    private static HttpRouteRule rule(ObjectReader rule) {
+    private static HttpRouteRule rule(FieldReader rule) {
         String name = rule.string("name");
         GatewayCommon.check(rule, "name", name, Formats::objectName);
         List<HttpRouteMatch> matches = rule.objects("matches", MAX_MATCHES_PER_RULE, MATCH_FIELDS,
@@ -81,7 +81,7 @@ public final class HttpRouteCodec implements SpecCodec<HttpRouteSpec> {
             matches = List.of(defaultMatch());
         }
         List<HttpRouteFilter> filters = filters(rule, "filters");
-        List<HttpBackendRef> backendRefs = rule.objects("backendRefs", 16, GatewayCommon.backendRefFields(),
+        List<HttpBackendRef> backendRefs = rule.objects("backendRefs", 16, GatewayCommon.BACKEND_REF_FIELDS,
                 HttpRouteCodec::backendRef);
         for (int i = 0; i < filters.size(); i++) {
             if (filters.get(i) instanceof RequestRedirect && !backendRefs.isEmpty()) {
@@ -101,7 +101,7 @@ public final class HttpRouteCodec implements SpecCodec<HttpRouteSpec> {
         return new HttpRouteRule(name, matches, filters, backendRefs, timeouts(rule), retry(rule, "retry"));
     }
 
-    private static void rejectReplacePrefixMatch(ObjectReader rule, String listPath, List<HttpRouteFilter> filters) {
+    private static void rejectReplacePrefixMatch(FieldReader rule, String listPath, List<HttpRouteFilter> filters) {
         for (int i = 0; i < filters.size(); i++) {
             HttpRouteFilter filter = filters.get(i);
             PathModifier modifier = filter instanceof UrlRewrite rewrite ? rewrite.path()
@@ -114,9 +114,9 @@ public final class HttpRouteCodec implements SpecCodec<HttpRouteSpec> {
         }
     }
 
-    private static HttpRouteMatch match(ObjectReader match) {
+    private static HttpRouteMatch match(FieldReader match) {
         PathMatch path = PathMatch.DEFAULT;
-        ObjectReader p = match.object("path", "type", "value");
+        FieldReader p = match.object("path", "type", "value");
         if (p != null) {
             PathMatchType type = p.enumeration("type", PathMatchType.values(), PathMatchType::wireName);
             type = type == null ? PathMatchType.PATH_PREFIX : type;
@@ -143,7 +143,7 @@ public final class HttpRouteCodec implements SpecCodec<HttpRouteSpec> {
         return new HttpRouteMatch(path, GatewayCommon.headerMatches(match), queryParams, method);
     }
 
-    private static List<HttpRouteFilter> filters(ObjectReader parent, String field) {
+    private static List<HttpRouteFilter> filters(FieldReader parent, String field) {
         List<String> types = new ArrayList<>();
         List<HttpRouteFilter> filters = parent.objects(field, 16, FILTER_TYPES.fields(), f -> {
             String type = GatewayCommon.filterType(f, FILTER_TYPES);
@@ -169,8 +169,8 @@ public final class HttpRouteCodec implements SpecCodec<HttpRouteSpec> {
         return filters;
     }
 
-    private static RequestRedirect redirect(ObjectReader filter) {
-        ObjectReader r = filter.object("requestRedirect", "scheme", "hostname", "path", "port", "statusCode");
+    private static RequestRedirect redirect(FieldReader filter) {
+        FieldReader r = filter.object("requestRedirect", "scheme", "hostname", "path", "port", "statusCode");
         if (r == null) {
             return null;
         }
@@ -188,8 +188,8 @@ public final class HttpRouteCodec implements SpecCodec<HttpRouteSpec> {
                 statusCode == null ? RequestRedirect.DEFAULT_STATUS_CODE : statusCode);
     }
 
-    private static UrlRewrite urlRewrite(ObjectReader filter) {
-        ObjectReader r = filter.object("urlRewrite", "hostname", "path");
+    private static UrlRewrite urlRewrite(FieldReader filter) {
+        FieldReader r = filter.object("urlRewrite", "hostname", "path");
         if (r == null) {
             return null;
         }
@@ -198,8 +198,8 @@ public final class HttpRouteCodec implements SpecCodec<HttpRouteSpec> {
         return new UrlRewrite(hostname, pathModifier(r));
     }
 
-    private static PathModifier pathModifier(ObjectReader parent) {
-        ObjectReader p = parent.object("path", "type", "replaceFullPath", "replacePrefixMatch");
+    private static PathModifier pathModifier(FieldReader parent) {
+        FieldReader p = parent.object("path", "type", "replaceFullPath", "replacePrefixMatch");
         if (p == null) {
             return null;
         }
@@ -224,14 +224,14 @@ public final class HttpRouteCodec implements SpecCodec<HttpRouteSpec> {
         return new PathModifier(type, value);
     }
 
-    private static HttpBackendRef backendRef(ObjectReader r) {
+    private static HttpBackendRef backendRef(FieldReader r) {
         var ref = GatewayCommon.backendObjectRef(r);
         return new HttpBackendRef(ref.group(), ref.kind(), ref.name(), ref.namespace(), ref.port(),
                 GatewayCommon.weight(r), filters(r, "filters"));
     }
 
-    private static HttpRouteTimeouts timeouts(ObjectReader rule) {
-        ObjectReader t = rule.object("timeouts", "request", "backendRequest");
+    private static HttpRouteTimeouts timeouts(FieldReader rule) {
+        FieldReader t = rule.object("timeouts", "request", "backendRequest");
         if (t == null) {
             return null;
         }
@@ -246,8 +246,8 @@ public final class HttpRouteCodec implements SpecCodec<HttpRouteSpec> {
     }
 
     /** Reads an HTTPRoute {@code retry}; MeshConfig's default retries have the same shape. */
-    static HttpRouteRetry retry(ObjectReader parent, String field) {
-        ObjectReader r = parent.object(field, "codes", "attempts", "backoff");
+    static HttpRouteRetry retry(FieldReader parent, String field) {
+        FieldReader r = parent.object(field, "codes", "attempts", "backoff");
         if (r == null) {
             return null;
         }

@@ -11,14 +11,14 @@ public final class MeshConfigCodec implements SpecCodec<MeshConfigSpec> {
 
     @Override
     public MeshConfigSpec read(JsonNode node, String path, Problems problems) {
-        ObjectReader spec = ObjectReader.of(node, path, problems, "trustDomain", "defaults");
+        FieldReader spec = FieldReader.of(node, path, problems, "trustDomain", "defaults");
         String trustDomain = spec.string("trustDomain");
         GatewayCommon.check(spec, "trustDomain", trustDomain, Formats::trustDomain);
         MeshDefaults defaults = MeshDefaults.NONE;
-        ObjectReader d = spec.object("defaults", "timeout", "retries", "loadBalancer");
+        FieldReader d = spec.object("defaults", "timeout", "retries", "loadBalancer");
         if (d != null) {
             LoadBalancerAlgorithm algorithm = null;
-            ObjectReader lb = d.object("loadBalancer", "algorithm");
+            FieldReader lb = d.object("loadBalancer", "algorithm");
             if (lb != null) {
                 algorithm = lb.enumeration("algorithm", LoadBalancerAlgorithm.values(), LoadBalancerAlgorithm::name);
                 if (algorithm == LoadBalancerAlgorithm.RING_HASH) {

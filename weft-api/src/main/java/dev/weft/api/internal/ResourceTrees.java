@@ -34,13 +34,13 @@ public final class ResourceTrees {
 
     /** The items of a {@code kind: List} document, or the problems that prevent reading them. */
     public static List<JsonNode> listItems(JsonNode document, Problems problems) {
-        ObjectReader list = ObjectReader.of(document, "", problems, "apiVersion", "kind", "items");
+        FieldReader list = FieldReader.of(document, "", problems, "apiVersion", "kind", "items");
         JsonNode items = list.raw("items");
         if (items == null) {
             return List.of();
         }
         if (!items.isArray()) {
-            list.error("items", "must be a list, got " + ObjectReader.describe(items));
+            list.error("items", "must be a list, got " + FieldReader.describe(items));
             return List.of();
         }
         List<JsonNode> result = new ArrayList<>();
@@ -53,10 +53,10 @@ public final class ResourceTrees {
         Problems problems = new Problems();
         if (!document.isObject()) {
             problems.add(path, "must be a resource (an object with apiVersion, kind, metadata and spec), got "
-                    + ObjectReader.describe(document));
+                    + FieldReader.describe(document));
             return new Read(null, null, problems.list());
         }
-        ObjectReader root = ObjectReader.of(document, path, problems, "apiVersion", "kind", "metadata", "spec");
+        FieldReader root = FieldReader.of(document, path, problems, "apiVersion", "kind", "metadata", "spec");
         String apiVersion = root.requiredString("apiVersion");
         String kindName = root.requiredString("kind");
         Kind kind = kindName == null ? null : Kind.fromKindName(kindName).orElse(null);
@@ -89,8 +89,8 @@ public final class ResourceTrees {
     }
 
     /** The metadata, or null when its name cannot be read (a label for messages then lacks the name). */
-    private static ObjectMeta metadata(ObjectReader root, Kind kind) {
-        ObjectReader m = root.requiredObject("metadata",
+    private static ObjectMeta metadata(FieldReader root, Kind kind) {
+        FieldReader m = root.requiredObject("metadata",
                 "name", "namespace", "labels", "annotations", "generation", "resourceVersion");
         if (m == null) {
             return null;

@@ -12,7 +12,7 @@ public final class ServiceCodec implements SpecCodec<ServiceSpec> {
 
     @Override
     public ServiceSpec read(JsonNode node, String path, Problems problems) {
-        ObjectReader spec = ObjectReader.of(node, path, problems, "ports");
+        FieldReader spec = FieldReader.of(node, path, problems, "ports");
         List<ServicePort> ports = spec.objects("ports", 64, new String[] {"name", "port", "protocol"}, p -> {
             String name = p.string("name");
             GatewayCommon.check(p, "name", name, Formats::label);

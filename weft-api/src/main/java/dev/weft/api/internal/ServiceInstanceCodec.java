@@ -10,7 +10,7 @@ public final class ServiceInstanceCodec implements SpecCodec<ServiceInstanceSpec
 
     @Override
     public ServiceInstanceSpec read(JsonNode node, String path, Problems problems) {
-        ObjectReader spec = ObjectReader.of(node, path, problems, "service", "address", "port", "protocol", "ttl");
+        FieldReader spec = FieldReader.of(node, path, problems, "service", "address", "port", "protocol", "ttl");
         String service = GatewayCommon.objectName(spec, "service");
         String address = spec.requiredString("address");
         GatewayCommon.check(spec, "address", address, Formats::address);

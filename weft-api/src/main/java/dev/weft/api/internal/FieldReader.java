@@ -6,7 +6,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,14 +17,14 @@ import java.util.function.Function;
  * values) are recorded with their field path instead of thrown, so a document reports every problem at once;
  * a field with a problem reads as absent.
  */
-public final class ObjectReader {
+public final class FieldReader {
 
     private final JsonNode node;
     private final String path;
     private final Problems problems;
     private final Set<String> fields;
 
-    private ObjectReader(JsonNode node, String path, Problems problems, Set<String> fields) {
+    private FieldReader(JsonNode node, String path, Problems problems, Set<String> fields) {
         this.node = node;
         this.path = path;
         this.problems = problems;
@@ -33,7 +32,7 @@ public final class ObjectReader {
     }
 
     /** A reader of {@code node} (at {@code path}) that accepts exactly {@code fields}; any other field is reported. */
-    public static ObjectReader of(JsonNode node, String path, Problems problems, String... fields) {
+    public static FieldReader of(JsonNode node, String path, Problems problems, String... fields) {
         return of(node, path, problems, List.of(fields), Map.of());
     }
 
@@ -41,15 +40,15 @@ public final class ObjectReader {
      * Like {@link #of(JsonNode, String, Problems, String...)}, where each field of {@code unsupported} is a known name
      * that is not implemented yet and is reported with its message when present.
      */
-    public static ObjectReader of(JsonNode node, String path, Problems problems, List<String> fields,
+    public static FieldReader of(JsonNode node, String path, Problems problems, List<String> fields,
                                   Map<String, String> unsupported) {
         Set<String> known = Set.copyOf(fields);
         if (!node.isObject()) {
             problems.add(path, "must be an object, got " + describe(node));
-            return new ObjectReader(null, path, problems, known);
+            return new FieldReader(null, path, problems, known);
         }
-        for (Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
-            String name = names.next();
+        for (Map.Entry<String, JsonNode> property : node.properties()) {
+            String name = property.getKey();
             if (unsupported.containsKey(name)) {
                 problems.add(Paths.field(path, name), unsupported.get(name));
             } else if (!known.contains(name)) {
@@ -57,7 +56,7 @@ public final class ObjectReader {
                         fields.stream().filter(f -> !unsupported.containsKey(f)).toList()));
             }
         }
-        return new ObjectReader(node, path, problems, known);
+        return new FieldReader(node, path, problems, known);
     }
 
     public String path() {
@@ -198,16 +197,16 @@ public final class ObjectReader {
     }
 
     /** The nested object reader, or null when the field is absent or not an object. */
-    public ObjectReader object(String field, String... nestedFields) {
+    public FieldReader object(String field, String... nestedFields) {
         JsonNode value = raw(field);
         if (value == null) {
             return null;
         }
-        ObjectReader reader = of(value, path(field), problems, nestedFields);
+        FieldReader reader = of(value, path(field), problems, nestedFields);
         return reader.node == null ? null : reader;
     }
 
-    public ObjectReader requiredObject(String field, String... nestedFields) {
+    public FieldReader requiredObject(String field, String... nestedFields) {
         if (!has(field)) {
             required(field);
             return null;
@@ -216,14 +215,14 @@ public final class ObjectReader {
     }
 
     /** A list of objects, each read by {@code reader}; empty when absent. Elements that are not objects are reported and skipped. */
-    public <T> List<T> objects(String field, int maxItems, String[] elementFields, Function<ObjectReader, T> reader) {
+    public <T> List<T> objects(String field, int maxItems, String[] elementFields, Function<FieldReader, T> reader) {
         JsonNode list = list(field, maxItems);
         if (list == null) {
             return List.of();
         }
         List<T> result = new ArrayList<>(list.size());
         for (int i = 0; i < list.size(); i++) {
-            ObjectReader element = of(list.get(i), Paths.index(path(field), i), problems, elementFields);
+            FieldReader element = of(list.get(i), Paths.index(path(field), i), problems, elementFields);
             if (element.node != null) {
                 T value = reader.apply(element);
                 if (value != null) {
@@ -292,8 +291,7 @@ public final class ObjectReader {
             return Map.of();
         }
         Map<String, String> result = new LinkedHashMap<>();
-        for (Iterator<Map.Entry<String, JsonNode>> entries = value.fields(); entries.hasNext(); ) {
-            Map.Entry<String, JsonNode> entry = entries.next();
+        for (Map.Entry<String, JsonNode> entry : value.properties()) {
             if (entry.getValue().isTextual()) {
                 result.put(entry.getKey(), entry.getValue().textValue());
             } else {
