@@ -61,7 +61,9 @@ final class LoadWorker {
 
     private final AtomicBoolean issueScheduled = new AtomicBoolean();
     private volatile long due;
-    private final Runnable issueTask = this::issue;
+    /** {@link #cursor} as last published by the event loop, so the pacer can skip a needless wake-up. */
+    private volatile long issued;
+    private final Runnable issueTask = this::issuePublished;
 
     private final List<Slot> slots = new ArrayList<>();
     private final ArrayDeque<Slot> idle = new ArrayDeque<>();
@@ -124,10 +126,14 @@ final class LoadWorker {
         loop.execute(() -> this.schedule = schedule);
     }
 
-    /** Called by the pacing thread: requests below {@code dueCount} are due now. */
+    /**
+     * Called by the pacing thread: requests below {@code dueCount} are due now. A busy event loop
+     * usually has issued them already from its own clock (see {@link #issueFromClock}); only an idle
+     * one needs the task, and with it a wake-up.
+     */
     void publish(long dueCount) {
         due = dueCount;
-        if (issueScheduled.compareAndSet(false, true)) {
+        if (issued < dueCount && issueScheduled.compareAndSet(false, true)) {
             loop.execute(issueTask);
         }
     }
@@ -164,10 +170,26 @@ final class LoadWorker {
         return workers == 1 || (int) (index % allConnections) % workers == id;
     }
 
-    private void issue() {
-        assert loop.inEventLoop();
+    private void issuePublished() {
         issueScheduled.set(false);
-        long dueNow = due;
+        issue(due);
+    }
+
+    /**
+     * Issues what the schedule says is due by now. Called whenever the loop has finished reading, so
+     * under load requests go out on time without waiting for the pacer to wake the loop.
+     */
+    private void issueFromClock() {
+        if (schedule != null && cursor < schedule.total) {
+            issue(schedule.dueAt(System.nanoTime()));
+        }
+    }
+
+    private void issue(long dueNow) {
+        assert loop.inEventLoop();
+        if (cursor >= dueNow) {
+            return;
+        }
         while (cursor < dueNow) {
             long index = cursor++;
             if (!owns(index)) {
@@ -188,6 +210,7 @@ final class LoadWorker {
                 waiting.add(index);
             }
         }
+        issued = cursor;
         checkDrained();
     }
 
@@ -375,6 +398,11 @@ final class LoadWorker {
                 } finally {
                     ReferenceCountUtil.release(msg);
                 }
+            }
+
+            @Override
+            public void channelReadComplete(ChannelHandlerContext ctx) {
+                issueFromClock();
             }
 
             @Override

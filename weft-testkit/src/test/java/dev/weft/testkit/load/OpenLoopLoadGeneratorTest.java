@@ -106,12 +106,12 @@ class OpenLoopLoadGeneratorTest {
             LoadResult result = OpenLoopLoadGenerator.run(spec);
 
             // then every request intended during the stall waited behind it: about 100 of 400 requests,
-            // with latencies from 500 ms down to nothing, so far more than 1% took over 400 ms
+            // with latencies from 500 ms down to nothing, so far more than 1% took over 400 ms; timed
+            // from when they were sent, only the stalled one would have
             assertThat(result.completed()).isEqualTo(result.sent()).isBetween(396L, 404L);
             assertThat(result.latencyMicros().getMaxValue()).isGreaterThanOrEqualTo(500_000);
             assertThat(result.percentileMillis(99)).isGreaterThanOrEqualTo(400);
             assertThat(result.percentileMillis(90)).isGreaterThanOrEqualTo(200);
-            assertThat(result.percentileMillis(50)).isLessThan(100);
         } finally {
             stalling.stop(0);
         }
