@@ -1,8 +1,10 @@
 package dev.weft.testkit.load;
 
 import java.time.Duration;
+import java.util.Collections;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -14,7 +16,7 @@ import org.HdrHistogram.Histogram;
  * @param sent                  requests the schedule issued in the measured window
  * @param completed             requests answered with a whole response
  * @param errors                requests that got no whole response
- * @param statusCounts          completed requests by response status
+ * @param statusCounts          completed requests by response status, in status order
  * @param latencyMicros         latency of completed requests in microseconds, from the time each was
  *                              intended to be sent (not when it was sent) to the end of its response
  * @param achievedRatePerSecond completed requests per second of {@code measured}
@@ -25,7 +27,7 @@ public record LoadResult(long sent, long completed, long errors, Map<Integer, Lo
                          Histogram latencyMicros, double achievedRatePerSecond, Duration measured) {
 
     public LoadResult {
-        statusCounts = Map.copyOf(statusCounts);
+        statusCounts = Collections.unmodifiableMap(new TreeMap<>(statusCounts));
     }
 
     /** The latency at {@code percentile} (0 to 100) in milliseconds; 0 when nothing completed. */

@@ -16,6 +16,7 @@ import io.netty.handler.codec.http.HttpResponseDecoder;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
@@ -99,11 +100,6 @@ final class LoadWorker {
         }
     }
 
-    /** The number of connections this worker keeps. */
-    int connections() {
-        return slots.size();
-    }
-
     /**
      * Opens every connection and sends one unscheduled, unrecorded request on each, so that neither
      * connecting nor the first response's class loading and cold code delays the schedule. Each
@@ -144,7 +140,7 @@ final class LoadWorker {
     }
 
     /** Stops the worker: requests still unanswered become errors, connections close. */
-    io.netty.util.concurrent.Future<WorkerResult> finish() {
+    Future<WorkerResult> finish() {
         return loop.submit(() -> {
             finished = true;
             if (ticker != null) {
@@ -198,10 +194,6 @@ final class LoadWorker {
             outstanding++;
             if (schedule.measured(index)) {
                 sent++;
-            }
-            if (finished) {
-                fail(index);
-                continue;
             }
             Slot slot = idle.pollFirst();
             if (slot != null) {

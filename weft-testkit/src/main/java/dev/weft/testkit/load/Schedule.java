@@ -41,6 +41,7 @@ final class Schedule {
         return due;
     }
 
+    /** Whether request {@code index} falls in the measured window rather than the warm-up. */
     boolean measured(long index) {
         return index >= warmupRequests;
     }
