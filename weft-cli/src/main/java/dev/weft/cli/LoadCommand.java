@@ -78,10 +78,16 @@ public final class LoadCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "%s %s at %s/s over %d connections for %s (warm-up %s)%n", load.method(), load.target(),
                 format(rate), connections, Durations.format(duration), Durations.format(warmup));
         out.flush();
-        LoadResult result = OpenLoopLoadGenerator.run(load, eventLoops);
+        LoadResult result;
+        try {
+            result = OpenLoopLoadGenerator.run(load, eventLoops);
+        } catch (IllegalArgumentException e) {
+            // the one argument checked only when the run starts: whether the host resolves
+            throw new ParameterException(spec.commandLine(), "--url: " + e.getMessage());
+        }
         out.println(result.summary());
-        out.printf(Locale.ROOT, "sent %d, statuses %s, measured %s%n", result.sent(), result.statusCounts(),
-                Durations.format(result.measured()));
+        out.printf(Locale.ROOT, "sent %d, statuses %s, measured %.3fs%n", result.sent(), result.statusCounts(),
+                result.measured().toNanos() / 1e9);
         out.println("percentile  latency ms");
         for (double p : PERCENTILES) {
             double millis = p == 100 ? result.latencyMicros().getMaxValue() / 1000.0 : result.percentileMillis(p);
@@ -100,7 +106,11 @@ public final class LoadCommand implements Callable<Integer> {
                 load = load.withBody(m, body == null ? null : body.getBytes(StandardCharsets.UTF_8), null);
             }
             for (Map.Entry<String, String> header : headers) {
-                load = load.withHeader(header.getKey(), header.getValue());
+                try {
+                    load = load.withHeader(header.getKey(), header.getValue());
+                } catch (IllegalArgumentException e) {
+                    throw new ParameterException(spec.commandLine(), "--header: " + e.getMessage());
+                }
             }
             return load;
         } catch (IllegalArgumentException e) {

@@ -66,6 +66,24 @@ class LoadCommandTest {
     }
 
     @Test
+    void aHeaderNameThatIsNoTokenIsAUsageError() {
+        int exit = commandLine(new LoadCommand())
+                .execute("--url", "http://127.0.0.1:1/", "--rate", "1", "--header", "bad name: x");
+
+        assertThat(exit).isEqualTo(2);
+        assertThat(err.toString()).contains("--header: headers: name 'bad name' (expected a header token)");
+    }
+
+    @Test
+    void aHostThatDoesNotResolveIsAUsageError() {
+        int exit = commandLine(new LoadCommand())
+                .execute("--url", "http://host.invalid/", "--rate", "1", "--duration", "100ms");
+
+        assertThat(exit).isEqualTo(2);
+        assertThat(err.toString()).contains("--url: target: cannot resolve host 'host.invalid'");
+    }
+
+    @Test
     void optionsBecomeTheLoadSpec() {
         LoadCommand command = new LoadCommand();
         commandLine(command).parseArgs("--url", "http://127.0.0.1:9/v1/chat/completions", "--rate", "250.5",
