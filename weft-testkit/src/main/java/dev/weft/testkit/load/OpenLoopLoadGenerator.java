@@ -31,9 +31,14 @@ import org.HdrHistogram.Histogram;
  * behind it, not only in the one it stalled (no coordinated omission).
  *
  * <p>The calling thread paces the schedule; Netty NIO event loops (one by default) own the
- * connections. A request that has not completed within {@link #REQUEST_TIMEOUT} of its intended time
- * is an error, as are connect failures (while no connection is up, waiting requests fail at once) and
+ * connections and, while busy, also issue due requests from their own clock. Before the clock starts,
+ * every connection is opened and sends one unrecorded request, so connecting and cold code are not
+ * measured. A request that has not completed within {@link #REQUEST_TIMEOUT} of its intended time is
+ * an error, as are connect failures (while no connection is up, waiting requests fail at once) and
  * resets. After the last intended time, requests in flight get at most {@link #MAX_DRAIN} to finish.
+ *
+ * <p>Latency includes how late the generator itself sends: the pacing thread wakes within tens of
+ * microseconds of an intended time on an idle machine, more on a loaded one.
  */
 public final class OpenLoopLoadGenerator {
 
