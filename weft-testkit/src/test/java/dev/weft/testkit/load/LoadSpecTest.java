@@ -44,6 +44,14 @@ class LoadSpecTest {
     }
 
     @Test
+    void aRequestIntendedExactlyAtTheEndIsNotSent() {
+        LoadSpec spec = LoadSpec.get(TARGET, 1, 1.1, Duration.ofSeconds(30));
+
+        // 1.1 x 30 is 33.00000000000001 in doubles; request 33 would be intended at 30 s, past the window
+        assertThat(spec.totalRequests()).isEqualTo(33);
+    }
+
+    @Test
     void refusesWhatItCannotRun() {
         assertThatThrownBy(() -> LoadSpec.get(URI.create("https://example.com/"), 1, 1, SECOND))
                 .hasMessageContaining("target: https://example.com/").hasMessageContaining("only plain HTTP");
