@@ -1,0 +1,134 @@
+package dev.weft.bench.peers;
+
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.HdrHistogram.Histogram;
+
+/**
+ * The SSE client: opens {@code streams} event streams at once and records, for every event, the
+ * time from its write at the {@link SseServer} to its arrival here (both clocks are the same JVM's
+ * {@code System.nanoTime()}).
+ */
+final class SseProbe {
+
+    /** Events at the start of each stream that are not recorded (connection set-up, JIT). */
+    private static final int SKIPPED_EVENTS = 10;
+    private static final byte[] DATA = "data: ".getBytes(StandardCharsets.US_ASCII);
+
+    private SseProbe() {
+    }
+
+    /** The per-event delay in microseconds over all streams, and how many events arrived. */
+    record SseResult(Histogram delayMicros, long events) {
+
+        double percentileMillis(double percentile) {
+            return delayMicros.getValueAtPercentile(percentile) / 1000.0;
+        }
+    }
+
+    static SseResult run(URI uri, int streams, int eventsPerStream) {
+        Histogram histogram = new Histogram(60_000_000L, 3);
+        ExecutorService pool = Executors.newFixedThreadPool(streams);
+        try {
+            List<Future<Histogram>> results = new ArrayList<>();
+            for (int i = 0; i < streams; i++) {
+                results.add(pool.submit(() -> stream(uri, eventsPerStream)));
+            }
+            long boundMillis = eventsPerStream * SseServer.INTERVAL_NANOS / 1_000_000 + 30_000;
+            for (Future<Histogram> result : results) {
+                histogram.add(result.get(boundMillis, TimeUnit.MILLISECONDS));
+            }
+            return new SseResult(histogram, histogram.getTotalCount());
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("SSE stream from " + uri + " failed: " + e.getCause(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("SSE stream from " + uri + " did not end in time", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static Histogram stream(URI uri, int events) throws IOException {
+        Histogram histogram = new Histogram(60_000_000L, 3);
+        try (Socket socket = new Socket()) {
+            socket.setTcpNoDelay(true);
+            socket.setSoTimeout(10_000);
+            socket.connect(new InetSocketAddress(uri.getHost(), uri.getPort()), 2_000);
+            OutputStream out = socket.getOutputStream();
+            out.write(("GET " + uri.getRawPath() + " HTTP/1.1\r\nHost: " + uri.getHost() + ":" + uri.getPort()
+                    + "\r\nAccept: text/event-stream\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            InputStream in = new BufferedInputStream(socket.getInputStream());
+            byte[] line = new byte[256];
+            int seen = 0;
+            String status = null;
+            while (seen < events) {
+                int length;
+                try {
+                    length = readLine(in, line);
+                } catch (IOException e) {
+                    throw new IOException(e.getMessage() + " after " + seen + " of " + events + " events; status line: "
+                            + status, e);
+                }
+                if (length < 0) {
+                    throw new IOException("stream ended after " + seen + " of " + events + " events; status line: " + status);
+                }
+                if (status == null) {
+                    status = new String(line, 0, length, StandardCharsets.US_ASCII);
+                }
+                long now = System.nanoTime();
+                if (startsWithData(line, length)) {
+                    long sent = Long.parseLong(new String(line, DATA.length, length - DATA.length, StandardCharsets.US_ASCII));
+                    if (seen++ >= SKIPPED_EVENTS) {
+                        histogram.recordValue(Math.max(0, (now - sent) / 1000));
+                    }
+                }
+            }
+        }
+        return histogram;
+    }
+
+    private static boolean startsWithData(byte[] line, int length) {
+        if (length <= DATA.length) {
+            return false;
+        }
+        for (int i = 0; i < DATA.length; i++) {
+            if (line[i] != DATA[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Reads one line without its CR LF into {@code buffer}; -1 at end of stream. */
+    private static int readLine(InputStream in, byte[] buffer) throws IOException {
+        int length = 0;
+        int b;
+        while ((b = in.read()) != -1) {
+            if (b == '\n') {
+                return length > 0 && buffer[length - 1] == '\r' ? length - 1 : length;
+            }
+            if (length < buffer.length) {
+                buffer[length++] = (byte) b;
+            }
+        }
+        return length == 0 ? -1 : length;
+    }
+}
