@@ -35,6 +35,11 @@ record Machine(int cpus, String cpuModel, String kernel, String memory, String j
                 firstLines(run("h2load", "--version"), 1)));
     }
 
+    /** The 1-minute load average from /proc/loadavg. */
+    static String loadAverage() {
+        return lines(Path.of("/proc/loadavg")).stream().findFirst().map(l -> l.split(" ")[0]).orElse("unknown");
+    }
+
     /** The JVM options between the java binary and {@code -jar}, as the launcher passed them. */
     private static String jvmOptions(long pid) {
         try {

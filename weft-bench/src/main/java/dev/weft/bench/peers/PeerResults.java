@@ -68,6 +68,8 @@ final class PeerResults {
     GcLog.Pauses gc;
     Machine machine;
     Duration elapsed;
+    String loadAverageAtStart;
+    String loadAverageAtEnd;
 
     void addCurvePoint(String target, Latency latency) {
         curve.computeIfAbsent(target, t -> new ArrayList<>()).add(latency);

@@ -82,6 +82,7 @@ public final class PeersBenchmark {
     }
 
     private PeerResults runAll() throws Exception {
+        results.loadAverageAtStart = Machine.loadAverage();
         for (Target target : fleet.targets()) {
             if (target.isProxy()) {
                 results.rssIdleMiB.put(target.name(), ProcessMetrics.rssMiB(target.pids()));
@@ -98,6 +99,7 @@ public final class PeersBenchmark {
         results.gc = GcLog.read(fleet.weftGcLogs());
         results.machine = Machine.describe(fleet.weftPid());
         results.elapsed = Duration.ofNanos(System.nanoTime() - started);
+        results.loadAverageAtEnd = Machine.loadAverage();
         return results;
     }
 

@@ -1,6 +1,7 @@
 package dev.weft.bench.peers;
 
 import java.io.BufferedInputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -10,6 +11,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -76,59 +78,97 @@ final class SseProbe {
                     + "\r\nAccept: text/event-stream\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
             out.flush();
             InputStream in = new BufferedInputStream(socket.getInputStream());
-            byte[] line = new byte[256];
-            int seen = 0;
-            String status = null;
-            while (seen < events) {
-                int length;
-                try {
-                    length = readLine(in, line);
-                } catch (IOException e) {
-                    throw new IOException(e.getMessage() + " after " + seen + " of " + events + " events; status line: "
-                            + status, e);
-                }
-                if (length < 0) {
-                    throw new IOException("stream ended after " + seen + " of " + events + " events; status line: " + status);
-                }
-                if (status == null) {
-                    status = new String(line, 0, length, StandardCharsets.US_ASCII);
-                }
-                long now = System.nanoTime();
-                if (startsWithData(line, length)) {
-                    long sent = Long.parseLong(new String(line, DATA.length, length - DATA.length, StandardCharsets.US_ASCII));
-                    if (seen++ >= SKIPPED_EVENTS) {
-                        histogram.recordValue(Math.max(0, (now - sent) / 1000));
+            String status = asciiLine(in);
+            boolean chunked = false;
+            for (String header = asciiLine(in); !header.isEmpty(); header = asciiLine(in)) {
+                String lower = header.toLowerCase(Locale.ROOT);
+                chunked |= lower.startsWith("transfer-encoding:") && lower.contains("chunked");
+            }
+            if (!status.startsWith("HTTP/1.1 200")) {
+                throw new IOException("unexpected response: " + status);
+            }
+            EventLines lines = new EventLines(histogram);
+            try {
+                // Proxies may cut the stream into chunks anywhere (a read can end mid-event), so the
+                // chunked framing is decoded before events are looked for.
+                while (lines.seen < events) {
+                    if (chunked) {
+                        int size = Integer.parseInt(asciiLine(in).split(";", 2)[0].trim(), 16);
+                        if (size == 0) {
+                            throw new EOFException("response ended");
+                        }
+                        for (int i = 0; i < size; i++) {
+                            lines.accept(readByte(in));
+                        }
+                        asciiLine(in);
+                    } else {
+                        lines.accept(readByte(in));
                     }
                 }
+            } catch (IOException e) {
+                throw new IOException(e.getMessage() + " after " + lines.seen + " of " + events + " events", e);
             }
         }
         return histogram;
     }
 
-    private static boolean startsWithData(byte[] line, int length) {
-        if (length <= DATA.length) {
-            return false;
+    /** Splits the decoded body into lines and records the delay of each {@code data:} line as it ends. */
+    private static final class EventLines {
+        private final Histogram histogram;
+        private final byte[] line = new byte[256];
+        private int length;
+        int seen;
+
+        EventLines(Histogram histogram) {
+            this.histogram = histogram;
         }
-        for (int i = 0; i < DATA.length; i++) {
-            if (line[i] != DATA[i]) {
+
+        void accept(int b) {
+            if (b != '\n') {
+                if (length < line.length) {
+                    line[length++] = (byte) b;
+                }
+                return;
+            }
+            long now = System.nanoTime();
+            if (startsWithData()) {
+                long sent = Long.parseLong(new String(line, DATA.length, length - DATA.length, StandardCharsets.US_ASCII));
+                if (seen++ >= SKIPPED_EVENTS) {
+                    histogram.recordValue(Math.max(0, (now - sent) / 1000));
+                }
+            }
+            length = 0;
+        }
+
+        private boolean startsWithData() {
+            if (length <= DATA.length) {
                 return false;
             }
+            for (int i = 0; i < DATA.length; i++) {
+                if (line[i] != DATA[i]) {
+                    return false;
+                }
+            }
+            return true;
         }
-        return true;
     }
 
-    /** Reads one line without its CR LF into {@code buffer}; -1 at end of stream. */
-    private static int readLine(InputStream in, byte[] buffer) throws IOException {
-        int length = 0;
-        int b;
-        while ((b = in.read()) != -1) {
-            if (b == '\n') {
-                return length > 0 && buffer[length - 1] == '\r' ? length - 1 : length;
-            }
-            if (length < buffer.length) {
-                buffer[length++] = (byte) b;
+    private static int readByte(InputStream in) throws IOException {
+        int b = in.read();
+        if (b < 0) {
+            throw new EOFException("connection closed");
+        }
+        return b;
+    }
+
+    /** One line of the response head or chunk framing, without its CR LF. */
+    private static String asciiLine(InputStream in) throws IOException {
+        StringBuilder line = new StringBuilder();
+        for (int b = readByte(in); b != '\n'; b = readByte(in)) {
+            if (b != '\r') {
+                line.append((char) b);
             }
         }
-        return length == 0 ? -1 : length;
+        return line.toString();
     }
 }
