@@ -1,0 +1,31 @@
+package dev.weft.bench.peers;
+
+import java.net.URI;
+import java.util.List;
+
+/**
+ * Where one column of the comparison sends its load: the upstream directly or a proxy in front of
+ * it, with the processes whose CPU and memory count for it (none for direct).
+ *
+ * @param name the column name in the tables
+ * @param http1 the HTTP/1.1 base URI
+ * @param h2 the h2c (prior knowledge) base URI
+ * @param sse the URI of the server-sent-events stream (for direct, the SSE server itself)
+ * @param pids the processes of the proxy (their direct children are counted too)
+ */
+record Target(String name, URI http1, URI h2, URI sse, List<Long> pids) {
+
+    static final String DIRECT = "direct";
+    static final String NGINX = "nginx";
+    static final String HAPROXY = "haproxy";
+    static final String WEFT = "weft";
+    static final String WEFT_TWO_HOPS = "weft x2";
+
+    Target {
+        pids = List.copyOf(pids);
+    }
+
+    boolean isProxy() {
+        return !pids.isEmpty();
+    }
+}
