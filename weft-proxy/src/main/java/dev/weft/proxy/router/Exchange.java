@@ -40,8 +40,6 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
-import java.util.UUID;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -209,17 +207,9 @@ public final class Exchange implements UpstreamListener {
             }
         }
         Headers.removeHopByHop(req.headers(), upgrade);
-        if (ctx.settings().useRemoteAddress() && remote instanceof InetSocketAddress isa && isa.getAddress() != null) {
-            String ip = isa.getAddress().getHostAddress();
-            String xff = req.headers().get(Headers.X_FORWARDED_FOR);
-            req.headers().set(Headers.X_FORWARDED_FOR, xff == null || xff.isBlank() ? ip : xff + ", " + ip);
-        }
-        if (!req.headers().contains(Headers.X_FORWARDED_PROTO)) {
-            req.headers().set(Headers.X_FORWARDED_PROTO, downstream.secure() ? "https" : "http");
-        }
-        if (ctx.settings().generateRequestId() && !req.headers().contains(Headers.X_REQUEST_ID)) {
-            req.headers().set(Headers.X_REQUEST_ID, requestId());
-        }
+        String ip = ctx.settings().useRemoteAddress() && remote instanceof InetSocketAddress isa && isa.getAddress() != null
+                ? isa.getAddress().getHostAddress() : null;
+        Headers.addForwardingHeaders(req.headers(), ip, downstream.secure(), ctx.settings().generateRequestId());
         hash = r.hash(req, remote);
         r.rewriteRequest(req);
         retry = r.retryPolicy();
@@ -764,17 +754,6 @@ public final class Exchange implements UpstreamListener {
         String rest = uri.substring(end);
         req.setUri(rest.isEmpty() ? "/" : rest.startsWith("?") ? "/" + rest : rest);
         req.headers().set(HttpHeaderNames.HOST, authority);
-    }
-
-    /**
-     * A random (version 4) UUID for x-request-id. A request id needs uniqueness, not secrecy, so
-     * it comes from ThreadLocalRandom rather than the SecureRandom behind UUID.randomUUID().
-     */
-    private static String requestId() {
-        ThreadLocalRandom r = ThreadLocalRandom.current();
-        long msb = (r.nextLong() & ~0xF000L) | 0x4000L;
-        long lsb = (r.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
-        return new UUID(msb, lsb).toString();
     }
 
     private static String pathOf(String uri) {
