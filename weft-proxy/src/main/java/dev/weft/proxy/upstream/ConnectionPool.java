@@ -219,7 +219,10 @@ final class ConnectionPool {
         ChannelPipeline p = ch.pipeline();
         long idle = cluster.spec().idleTimeoutMillis();
         if (idle > 0) {
-            p.addLast(new IdleStateHandler(0, 0, idle, TimeUnit.MILLISECONDS));
+            // Reader idle, not all idle: a pooled connection goes idle after the read that completed
+            // its last response, so both fire at the same time; but watching writes makes the
+            // handler turn every write's void promise into a real one with a listener.
+            p.addLast(new IdleStateHandler(idle, 0, 0, TimeUnit.MILLISECONDS));
         }
         if (h2) {
             Http2FrameCodec codec = Http2FrameCodecBuilder.forClient()
