@@ -79,7 +79,8 @@ public final class Exchange implements UpstreamListener {
     private RetryPolicy retry;
     private OptionalLong hash = OptionalLong.empty();
 
-    private final ArrayDeque<HttpContent> pending = new ArrayDeque<>(2);
+    /** Request body waiting for an upstream stream; created on first use, as most requests never wait. */
+    private ArrayDeque<HttpContent> pending;
     private long pendingBytes;
     private List<HttpContent> replay;
     private long replayBytes;
@@ -241,8 +242,7 @@ public final class Exchange implements UpstreamListener {
                     if (stream != null) {
                         k.release();
                     } else {
-                        pending.add(k);
-                        pendingBytes += k.content().readableBytes();
+                        addPending(k);
                     }
                 }
                 replay = null;
@@ -259,8 +259,7 @@ public final class Exchange implements UpstreamListener {
             if (stream != null) {
                 sendBody(c);
             } else {
-                pending.add(c);
-                pendingBytes += bytes;
+                addPending(c);
             }
         }
         if (last) {
@@ -344,16 +343,26 @@ public final class Exchange implements UpstreamListener {
                 sendBody(c.retainedDuplicate());
             }
         }
-        HttpContent p;
-        while ((p = pending.poll()) != null) {
-            sendBody(p);
+        if (pending != null) {
+            HttpContent p;
+            while ((p = pending.poll()) != null) {
+                sendBody(p);
+            }
+            pendingBytes = 0;
         }
-        pendingBytes = 0;
         s.flush();
         if (requestComplete) {
             startPerTryTimer();
         }
         downstream.setRequestReading(s.isWritable());
+    }
+
+    private void addPending(HttpContent c) {
+        if (pending == null) {
+            pending = new ArrayDeque<>(4);
+        }
+        pending.add(c);
+        pendingBytes += c.content().readableBytes();
     }
 
     /** Passes a request body message to the upstream stream, or drops it if the request already ended there. */
@@ -486,7 +495,7 @@ public final class Exchange implements UpstreamListener {
         }
         lastActivityNanos = System.nanoTime();
         if (msg instanceof RawBytes raw) {
-            downstream.channel().write(raw.content());
+            downstream.channel().write(raw.content(), downstream.channel().voidPromise());
             if (!downstream.channel().isWritable() && stream != null) {
                 stream.setAutoRead(false);
             }
@@ -520,7 +529,7 @@ public final class Exchange implements UpstreamListener {
             c.release();
             return;
         }
-        downstream.channel().write(c);
+        downstream.channel().write(c, downstream.channel().voidPromise());
         if (c instanceof LastHttpContent) {
             if (upgraded) {
                 downstream.channel().flush();
@@ -567,7 +576,7 @@ public final class Exchange implements UpstreamListener {
         route.rewriteResponse(head);
         Headers.removeHopByHop(head.headers(), upgraded);
         downstream.prepareResponse(head, headRequest);
-        downstream.channel().write(head);
+        downstream.channel().write(head, downstream.channel().voidPromise());
         return true;
     }
 
@@ -705,11 +714,13 @@ public final class Exchange implements UpstreamListener {
     }
 
     private void releaseBody() {
-        HttpContent p;
-        while ((p = pending.poll()) != null) {
-            p.release();
+        if (pending != null) {
+            HttpContent p;
+            while ((p = pending.poll()) != null) {
+                p.release();
+            }
+            pendingBytes = 0;
         }
-        pendingBytes = 0;
         if (replay != null) {
             for (HttpContent c : replay) {
                 c.release();
