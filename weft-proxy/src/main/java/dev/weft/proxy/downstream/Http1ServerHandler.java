@@ -22,6 +22,7 @@ import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.ReferenceCountUtil;
+import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -43,6 +44,8 @@ public final class Http1ServerHandler extends ChannelInboundHandlerAdapter imple
     private final ConnectionTracker tracker;
     private final ArrayDeque<Object> queued = new ArrayDeque<>();
     private Channel channel;
+    /** The client's address as text, worked out on first use. */
+    private String remoteIp;
     private Exchange current;
     private boolean keepAlive = true;
     private boolean http10;
@@ -184,6 +187,14 @@ public final class Http1ServerHandler extends ChannelInboundHandlerAdapter imple
     @Override
     public boolean secure() {
         return secure;
+    }
+
+    @Override
+    public String remoteIp() {
+        if (remoteIp == null && channel.remoteAddress() instanceof InetSocketAddress isa && isa.getAddress() != null) {
+            remoteIp = isa.getAddress().getHostAddress();
+        }
+        return remoteIp;
     }
 
     @Override

@@ -14,6 +14,12 @@ public interface Downstream {
     /** Whether the request came over TLS. */
     boolean secure();
 
+    /**
+     * The client's IP address as text, for x-forwarded-for; null when the peer address has none.
+     * The same for every request of a connection, so implementations work it out once.
+     */
+    String remoteIp();
+
     /** Whether this is an HTTP/2 stream (true) or an HTTP/1.x connection (false). */
     boolean http2();
 

@@ -34,7 +34,6 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
-import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -208,8 +207,7 @@ public final class Exchange implements UpstreamListener {
             }
         }
         Headers.removeHopByHop(req.headers(), upgrade);
-        String ip = ctx.settings().useRemoteAddress() && remote instanceof InetSocketAddress isa && isa.getAddress() != null
-                ? isa.getAddress().getHostAddress() : null;
+        String ip = ctx.settings().useRemoteAddress() ? downstream.remoteIp() : null;
         Headers.addForwardingHeaders(req.headers(), ip, downstream.secure(), ctx.settings().generateRequestId());
         hash = r.hash(req, remote);
         r.rewriteRequest(req);
