@@ -91,11 +91,22 @@ public final class Exchange implements UpstreamListener {
     private UpstreamStream stream;
     private Endpoint endpoint;
     private int attempt;
-    private ScheduledFuture<?> routeTimer;
+    /**
+     * The one timer for request_timeout, stream_idle_timeout and the route timeout: it fires at
+     * the earliest of their deadlines, and {@link #onTimer} acts on what is due and re-arms it.
+     * One schedule per request instead of one per timeout (each is an allocation, plus a
+     * priority-queue insert and removal on the event loop). Per-try and back-off timers, which
+     * only retries use, are separate.
+     */
+    private ScheduledFuture<?> timer;
+    private long timerAt;
+    private Runnable timerTask;
+    private long requestDeadline;
+    /** Whether the route timeout runs (from the end of the request), ending at routeDeadline. */
+    private boolean routeTimed;
+    private long routeDeadline;
     private ScheduledFuture<?> perTryTimer;
     private ScheduledFuture<?> backoffTimer;
-    private ScheduledFuture<?> requestTimer;
-    private ScheduledFuture<?> idleTimer;
     private long lastActivityNanos;
 
     private boolean responseStarted;
@@ -162,15 +173,16 @@ public final class Exchange implements UpstreamListener {
         grpc = LocalReply.isGrpc(req);
         headRequest = HttpMethod.HEAD.equals(req.method());
         toOriginForm(req);
-        startDownstreamTimers();
 
         RouteEntry r;
         try {
             r = ctx.settings().routes().match(req);
         } catch (RuntimeException e) {
+            startTimers(null);
             localReply(WeftError.BAD_REQUEST, "request could not be matched: " + e.getMessage());
             return;
         }
+        startTimers(r);
         if (r == null) {
             localReply(WeftError.NO_ROUTE, "no route matches " + req.headers().get(HttpHeaderNames.HOST) + pathOf(req.uri()));
             return;
@@ -262,7 +274,6 @@ public final class Exchange implements UpstreamListener {
         }
         if (last) {
             requestComplete = true;
-            cancel(requestTimer);
             startRouteTimer();
             if (stream != null) {
                 startPerTryTimer();
@@ -399,32 +410,105 @@ public final class Exchange implements UpstreamListener {
         backoffTimer = loop.schedule(this::startAttempt, retry.backoffMillis(attempt), TimeUnit.MILLISECONDS);
     }
 
-    /** request_timeout (until the request is fully received) and stream_idle_timeout (no bytes either way). */
-    private void startDownstreamTimers() {
+    /**
+     * Arms the exchange's timer for request_timeout (until the request is fully received),
+     * stream_idle_timeout (no activity either way) and, for a forwarded request, the earliest
+     * moment its route timeout could end: that timeout counts from the end of the request, so
+     * the timer armed here is usually the only one the request needs.
+     */
+    private void startTimers(RouteEntry r) {
+        long now = lastActivityNanos;
+        long next = 0;
+        boolean any = false;
         long requestTimeout = ctx.settings().requestTimeoutMillis();
         if (requestTimeout > 0) {
-            requestTimer = loop.schedule(() -> {
-                if (!requestComplete) {
-                    failClosing(WeftError.REQUEST_TIMEOUT, "the request was not received within the request timeout of " + requestTimeout + " ms");
-                }
-            }, requestTimeout, TimeUnit.MILLISECONDS);
+            requestDeadline = now + TimeUnit.MILLISECONDS.toNanos(requestTimeout);
+            next = requestDeadline;
+            any = true;
         }
-        if (ctx.settings().streamIdleTimeoutMillis() > 0) {
-            idleTimer = loop.schedule(this::checkIdle, ctx.settings().streamIdleTimeoutMillis(), TimeUnit.MILLISECONDS);
+        long idleTimeout = ctx.settings().streamIdleTimeoutMillis();
+        if (idleTimeout > 0) {
+            long idleDeadline = now + TimeUnit.MILLISECONDS.toNanos(idleTimeout);
+            next = any ? earliest(next, idleDeadline) : idleDeadline;
+            any = true;
+        }
+        if (r != null && r.kind() == RouteEntry.Kind.FORWARD && r.timeoutMillis() > 0) {
+            long routeEarliest = now + TimeUnit.MILLISECONDS.toNanos(r.timeoutMillis());
+            next = any ? earliest(next, routeEarliest) : routeEarliest;
+            any = true;
+        }
+        if (any) {
+            arm(next);
         }
     }
 
-    /** One timer per exchange, pushed forward by activity instead of rescheduled on every message. */
-    private void checkIdle() {
+    /** Makes the timer fire no later than {@code deadline} (a System.nanoTime() value). */
+    private void arm(long deadline) {
+        if (timer != null) {
+            if (timerAt - deadline <= 0) {
+                return;
+            }
+            timer.cancel(false);
+        }
+        if (timerTask == null) {
+            timerTask = this::onTimer;
+        }
+        timerAt = deadline;
+        timer = loop.schedule(timerTask, Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+    }
+
+    private static long earliest(long a, long b) {
+        return a - b <= 0 ? a : b;
+    }
+
+    /** Acts on the earliest deadline that has passed, if any, else waits for the next one. */
+    private void onTimer() {
+        timer = null;
         if (done) {
             return;
         }
-        long timeout = TimeUnit.MILLISECONDS.toNanos(ctx.settings().streamIdleTimeoutMillis());
-        long idle = System.nanoTime() - lastActivityNanos;
-        if (idle >= timeout) {
-            failClosing(WeftError.STREAM_IDLE_TIMEOUT, "no activity on the stream for " + ctx.settings().streamIdleTimeoutMillis() + " ms");
-        } else {
-            idleTimer = loop.schedule(this::checkIdle, timeout - idle, TimeUnit.NANOSECONDS);
+        long now = System.nanoTime();
+        boolean request = ctx.settings().requestTimeoutMillis() > 0 && !requestComplete;
+        long idleTimeout = ctx.settings().streamIdleTimeoutMillis();
+        long idleDeadline = lastActivityNanos + TimeUnit.MILLISECONDS.toNanos(idleTimeout);
+        // The deadline that passed first acts; the others are void once the exchange has failed.
+        int due = 0;
+        long dueAt = 0;
+        if (request && requestDeadline - now <= 0) {
+            due = 1;
+            dueAt = requestDeadline;
+        }
+        if (routeTimed && routeDeadline - now <= 0 && (due == 0 || routeDeadline - dueAt < 0)) {
+            due = 2;
+            dueAt = routeDeadline;
+        }
+        if (idleTimeout > 0 && idleDeadline - now <= 0 && (due == 0 || idleDeadline - dueAt < 0)) {
+            due = 3;
+        }
+        switch (due) {
+            case 1 -> failClosing(WeftError.REQUEST_TIMEOUT, "the request was not received within the request timeout of "
+                    + ctx.settings().requestTimeoutMillis() + " ms");
+            case 2 -> onRouteTimeout();
+            case 3 -> failClosing(WeftError.STREAM_IDLE_TIMEOUT, "no activity on the stream for " + idleTimeout + " ms");
+            default -> {
+                boolean any = false;
+                long next = 0;
+                if (request) {
+                    next = requestDeadline;
+                    any = true;
+                }
+                if (routeTimed) {
+                    next = any ? earliest(next, routeDeadline) : routeDeadline;
+                    any = true;
+                }
+                if (idleTimeout > 0) {
+                    next = any ? earliest(next, idleDeadline) : idleDeadline;
+                    any = true;
+                }
+                if (any) {
+                    arm(next);
+                }
+            }
         }
     }
 
@@ -441,12 +525,14 @@ public final class Exchange implements UpstreamListener {
     }
 
     private void startRouteTimer() {
-        if (route == null || route.kind() != RouteEntry.Kind.FORWARD || upgrade || routeTimer != null) {
+        if (route == null || route.kind() != RouteEntry.Kind.FORWARD || upgrade || routeTimed) {
             return;
         }
         long t = route.timeoutMillis();
         if (t > 0) {
-            routeTimer = loop.schedule(this::onRouteTimeout, t, TimeUnit.MILLISECONDS);
+            routeTimed = true;
+            routeDeadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(t);
+            arm(routeDeadline);
         }
     }
 
@@ -565,8 +651,7 @@ public final class Exchange implements UpstreamListener {
         if (upgrade) {
             if (code == 101) {
                 upgraded = true;
-                cancel(routeTimer);
-                routeTimer = null;
+                routeTimed = false;
             } else {
                 downstream.upgradeRejected();
             }
@@ -729,11 +814,9 @@ public final class Exchange implements UpstreamListener {
     }
 
     private void cancelTimers() {
-        cancel(routeTimer);
+        cancel(timer);
         cancel(perTryTimer);
         cancel(backoffTimer);
-        cancel(requestTimer);
-        cancel(idleTimer);
     }
 
     private static void cancel(ScheduledFuture<?> f) {
