@@ -48,6 +48,8 @@ public final class Http1ServerHandler extends ChannelInboundHandlerAdapter imple
     private String remoteIp;
     private Exchange current;
     private boolean keepAlive = true;
+    /** Between a channelRead and the channelReadComplete that ends its read. */
+    private boolean reading;
     private boolean http10;
 
     public Http1ServerHandler(ListenerContext listener, StrictHttp1RequestDecoder decoder, boolean secure, ConnectionTracker tracker) {
@@ -64,6 +66,7 @@ public final class Http1ServerHandler extends ChannelInboundHandlerAdapter imple
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        reading = true;
         if (msg instanceof MalformedRequest bad) {
             rejectMalformed(bad);
             return;
@@ -129,6 +132,7 @@ public final class Http1ServerHandler extends ChannelInboundHandlerAdapter imple
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
+        reading = false;
         if (current != null) {
             current.onRequestReadComplete();
         }
@@ -145,6 +149,7 @@ public final class Http1ServerHandler extends ChannelInboundHandlerAdapter imple
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        reading = false;
         if (current != null) {
             current.cancel();
             current = null;
@@ -195,6 +200,11 @@ public final class Http1ServerHandler extends ChannelInboundHandlerAdapter imple
             remoteIp = isa.getAddress().getHostAddress();
         }
         return remoteIp;
+    }
+
+    @Override
+    public boolean readInProgress() {
+        return reading;
     }
 
     @Override

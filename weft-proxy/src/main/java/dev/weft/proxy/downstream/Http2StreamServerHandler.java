@@ -105,6 +105,13 @@ final class Http2StreamServerHandler extends ChannelInboundHandlerAdapter implem
     }
 
     @Override
+    public boolean readInProgress() {
+        // A stream's reads are driven by the parent connection; flush at once rather than rely
+        // on how the multiplexer batches the child's read completions.
+        return false;
+    }
+
+    @Override
     public boolean http2() {
         return true;
     }

@@ -20,6 +20,13 @@ public interface Downstream {
      */
     String remoteIp();
 
+    /**
+     * Whether the caller runs inside a read of this downstream that ends by calling
+     * {@link Exchange#onRequestReadComplete()} on the exchange current by then, which flushes
+     * upstream; writes made meanwhile can wait for that one flush.
+     */
+    boolean readInProgress();
+
     /** Whether this is an HTTP/2 stream (true) or an HTTP/1.x connection (false). */
     boolean http2();
 

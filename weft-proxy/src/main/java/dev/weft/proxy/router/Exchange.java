@@ -359,7 +359,10 @@ public final class Exchange implements UpstreamListener {
             }
             pendingBytes = 0;
         }
-        s.flush();
+        if (!downstream.readInProgress()) {
+            // otherwise the read's end flushes the head together with the body that came with it
+            s.flush();
+        }
         if (requestComplete) {
             startPerTryTimer();
         }
