@@ -22,6 +22,7 @@ import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.ReferenceCountUtil;
+import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -43,8 +44,12 @@ public final class Http1ServerHandler extends ChannelInboundHandlerAdapter imple
     private final ConnectionTracker tracker;
     private final ArrayDeque<Object> queued = new ArrayDeque<>();
     private Channel channel;
+    /** The client's address as text, worked out on first use. */
+    private String remoteIp;
     private Exchange current;
     private boolean keepAlive = true;
+    /** Between a channelRead and the channelReadComplete that ends its read. */
+    private boolean reading;
     private boolean http10;
 
     public Http1ServerHandler(ListenerContext listener, StrictHttp1RequestDecoder decoder, boolean secure, ConnectionTracker tracker) {
@@ -61,6 +66,7 @@ public final class Http1ServerHandler extends ChannelInboundHandlerAdapter imple
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        reading = true;
         if (msg instanceof MalformedRequest bad) {
             rejectMalformed(bad);
             return;
@@ -126,6 +132,7 @@ public final class Http1ServerHandler extends ChannelInboundHandlerAdapter imple
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
+        reading = false;
         if (current != null) {
             current.onRequestReadComplete();
         }
@@ -142,6 +149,7 @@ public final class Http1ServerHandler extends ChannelInboundHandlerAdapter imple
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        reading = false;
         if (current != null) {
             current.cancel();
             current = null;
@@ -184,6 +192,19 @@ public final class Http1ServerHandler extends ChannelInboundHandlerAdapter imple
     @Override
     public boolean secure() {
         return secure;
+    }
+
+    @Override
+    public String remoteIp() {
+        if (remoteIp == null && channel.remoteAddress() instanceof InetSocketAddress isa && isa.getAddress() != null) {
+            remoteIp = isa.getAddress().getHostAddress();
+        }
+        return remoteIp;
+    }
+
+    @Override
+    public boolean readInProgress() {
+        return reading;
     }
 
     @Override

@@ -9,6 +9,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.util.ReferenceCountUtil;
+import java.net.InetSocketAddress;
 
 /**
  * One downstream HTTP/2 stream (a child channel of Http2MultiplexHandler, behind
@@ -22,6 +23,8 @@ final class Http2StreamServerHandler extends ChannelInboundHandlerAdapter implem
     private final boolean secure;
     private final ConnectionTracker tracker;
     private Channel channel;
+    /** The client's address as text, worked out on first use. */
+    private String remoteIp;
     private Exchange exchange;
 
     Http2StreamServerHandler(ListenerContext listener, boolean secure, ConnectionTracker tracker) {
@@ -91,6 +94,21 @@ final class Http2StreamServerHandler extends ChannelInboundHandlerAdapter implem
     @Override
     public boolean secure() {
         return secure;
+    }
+
+    @Override
+    public String remoteIp() {
+        if (remoteIp == null && channel.parent().remoteAddress() instanceof InetSocketAddress isa && isa.getAddress() != null) {
+            remoteIp = isa.getAddress().getHostAddress();
+        }
+        return remoteIp;
+    }
+
+    @Override
+    public boolean readInProgress() {
+        // A stream's reads are driven by the parent connection; flush at once rather than rely
+        // on how the multiplexer batches the child's read completions.
+        return false;
     }
 
     @Override

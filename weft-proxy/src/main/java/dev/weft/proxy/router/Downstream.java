@@ -14,6 +14,19 @@ public interface Downstream {
     /** Whether the request came over TLS. */
     boolean secure();
 
+    /**
+     * The client's IP address as text, for x-forwarded-for; null when the peer address has none.
+     * The same for every request of a connection, so implementations work it out once.
+     */
+    String remoteIp();
+
+    /**
+     * Whether the caller runs inside a read of this downstream that ends by calling
+     * {@link Exchange#onRequestReadComplete()} on the exchange current by then, which flushes
+     * upstream; writes made meanwhile can wait for that one flush.
+     */
+    boolean readInProgress();
+
     /** Whether this is an HTTP/2 stream (true) or an HTTP/1.x connection (false). */
     boolean http2();
 

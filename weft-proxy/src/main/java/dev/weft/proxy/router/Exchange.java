@@ -34,14 +34,11 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
-import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
-import java.util.UUID;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -84,7 +81,8 @@ public final class Exchange implements UpstreamListener {
     private RetryPolicy retry;
     private OptionalLong hash = OptionalLong.empty();
 
-    private final ArrayDeque<HttpContent> pending = new ArrayDeque<>(2);
+    /** Request body waiting for an upstream stream; created on first use, as most requests never wait. */
+    private ArrayDeque<HttpContent> pending;
     private long pendingBytes;
     private List<HttpContent> replay;
     private long replayBytes;
@@ -96,11 +94,22 @@ public final class Exchange implements UpstreamListener {
     private UpstreamStream stream;
     private Endpoint endpoint;
     private int attempt;
-    private ScheduledFuture<?> routeTimer;
+    /**
+     * The one timer for request_timeout, stream_idle_timeout and the route timeout: it fires at
+     * the earliest of their deadlines, and {@link #onTimer} acts on what is due and re-arms it.
+     * One schedule per request instead of one per timeout (each is an allocation, plus a
+     * priority-queue insert and removal on the event loop). Per-try and back-off timers, which
+     * only retries use, are separate.
+     */
+    private ScheduledFuture<?> timer;
+    private long timerAt;
+    private Runnable timerTask;
+    private long requestDeadline;
+    /** Whether the route timeout runs (from the end of the request), ending at routeDeadline. */
+    private boolean routeTimed;
+    private long routeDeadline;
     private ScheduledFuture<?> perTryTimer;
     private ScheduledFuture<?> backoffTimer;
-    private ScheduledFuture<?> requestTimer;
-    private ScheduledFuture<?> idleTimer;
     private long lastActivityNanos;
 
     private boolean responseStarted;
@@ -170,15 +179,16 @@ public final class Exchange implements UpstreamListener {
                 && req.headers().contains(HttpHeaderNames.UPGRADE)
                 && req.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true);
         toOriginForm(req);
-        startDownstreamTimers();
 
         RouteEntry r;
         try {
             r = ctx.settings().routes().match(req);
         } catch (RuntimeException e) {
+            startTimers(null);
             localReply(WeftError.BAD_REQUEST, "request could not be matched: " + e.getMessage());
             return;
         }
+        startTimers(r);
         if (r == null) {
             localReply(WeftError.NO_ROUTE, "no route matches " + req.headers().get(HttpHeaderNames.HOST) + pathOf(req.uri()));
             return;
@@ -220,17 +230,8 @@ public final class Exchange implements UpstreamListener {
             }
         }
         Headers.removeHopByHop(req.headers(), upgrade);
-        if (ctx.settings().useRemoteAddress() && remote instanceof InetSocketAddress isa && isa.getAddress() != null) {
-            String ip = isa.getAddress().getHostAddress();
-            String xff = req.headers().get(Headers.X_FORWARDED_FOR);
-            req.headers().set(Headers.X_FORWARDED_FOR, xff == null || xff.isBlank() ? ip : xff + ", " + ip);
-        }
-        if (!req.headers().contains(Headers.X_FORWARDED_PROTO)) {
-            req.headers().set(Headers.X_FORWARDED_PROTO, downstream.secure() ? "https" : "http");
-        }
-        if (ctx.settings().generateRequestId() && !req.headers().contains(Headers.X_REQUEST_ID)) {
-            req.headers().set(Headers.X_REQUEST_ID, requestId());
-        }
+        String ip = ctx.settings().useRemoteAddress() ? downstream.remoteIp() : null;
+        Headers.addForwardingHeaders(req.headers(), ip, downstream.secure(), ctx.settings().generateRequestId());
         hash = r.hash(req, remote);
         r.rewriteRequest(req);
         retry = r.retryPolicy();
@@ -262,8 +263,7 @@ public final class Exchange implements UpstreamListener {
                     if (stream != null) {
                         k.release();
                     } else {
-                        pending.add(k);
-                        pendingBytes += k.content().readableBytes();
+                        addPending(k);
                     }
                 }
                 replay = null;
@@ -280,13 +280,11 @@ public final class Exchange implements UpstreamListener {
             if (stream != null) {
                 sendBody(c);
             } else {
-                pending.add(c);
-                pendingBytes += bytes;
+                addPending(c);
             }
         }
         if (last) {
             requestComplete = true;
-            cancel(requestTimer);
             startRouteTimer();
             if (stream != null) {
                 startPerTryTimer();
@@ -365,16 +363,29 @@ public final class Exchange implements UpstreamListener {
                 sendBody(c.retainedDuplicate());
             }
         }
-        HttpContent p;
-        while ((p = pending.poll()) != null) {
-            sendBody(p);
+        if (pending != null) {
+            HttpContent p;
+            while ((p = pending.poll()) != null) {
+                sendBody(p);
+            }
+            pendingBytes = 0;
         }
-        pendingBytes = 0;
-        s.flush();
+        if (!downstream.readInProgress()) {
+            // otherwise the read's end flushes the head together with the body that came with it
+            s.flush();
+        }
         if (requestComplete) {
             startPerTryTimer();
         }
         downstream.setRequestReading(s.isWritable());
+    }
+
+    private void addPending(HttpContent c) {
+        if (pending == null) {
+            pending = new ArrayDeque<>(4);
+        }
+        pending.add(c);
+        pendingBytes += c.content().readableBytes();
     }
 
     /** Passes a request body message to the upstream stream, or drops it if the request already ended there. */
@@ -413,32 +424,105 @@ public final class Exchange implements UpstreamListener {
         backoffTimer = loop.schedule(this::startAttempt, retry.backoffMillis(attempt), TimeUnit.MILLISECONDS);
     }
 
-    /** request_timeout (until the request is fully received) and stream_idle_timeout (no bytes either way). */
-    private void startDownstreamTimers() {
+    /**
+     * Arms the exchange's timer for request_timeout (until the request is fully received),
+     * stream_idle_timeout (no activity either way) and, for a forwarded request, the earliest
+     * moment its route timeout could end: that timeout counts from the end of the request, so
+     * the timer armed here is usually the only one the request needs.
+     */
+    private void startTimers(RouteEntry r) {
+        long now = lastActivityNanos;
+        long next = 0;
+        boolean any = false;
         long requestTimeout = ctx.settings().requestTimeoutMillis();
         if (requestTimeout > 0) {
-            requestTimer = loop.schedule(() -> {
-                if (!requestComplete) {
-                    failClosing(WeftError.REQUEST_TIMEOUT, "the request was not received within the request timeout of " + requestTimeout + " ms");
-                }
-            }, requestTimeout, TimeUnit.MILLISECONDS);
+            requestDeadline = now + TimeUnit.MILLISECONDS.toNanos(requestTimeout);
+            next = requestDeadline;
+            any = true;
         }
-        if (ctx.settings().streamIdleTimeoutMillis() > 0) {
-            idleTimer = loop.schedule(this::checkIdle, ctx.settings().streamIdleTimeoutMillis(), TimeUnit.MILLISECONDS);
+        long idleTimeout = ctx.settings().streamIdleTimeoutMillis();
+        if (idleTimeout > 0) {
+            long idleDeadline = now + TimeUnit.MILLISECONDS.toNanos(idleTimeout);
+            next = any ? earliest(next, idleDeadline) : idleDeadline;
+            any = true;
+        }
+        if (r != null && r.kind() == RouteEntry.Kind.FORWARD && r.timeoutMillis() > 0) {
+            long routeEarliest = now + TimeUnit.MILLISECONDS.toNanos(r.timeoutMillis());
+            next = any ? earliest(next, routeEarliest) : routeEarliest;
+            any = true;
+        }
+        if (any) {
+            arm(next);
         }
     }
 
-    /** One timer per exchange, pushed forward by activity instead of rescheduled on every message. */
-    private void checkIdle() {
+    /** Makes the timer fire no later than {@code deadline} (a System.nanoTime() value). */
+    private void arm(long deadline) {
+        if (timer != null) {
+            if (timerAt - deadline <= 0) {
+                return;
+            }
+            timer.cancel(false);
+        }
+        if (timerTask == null) {
+            timerTask = this::onTimer;
+        }
+        timerAt = deadline;
+        timer = loop.schedule(timerTask, Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+    }
+
+    private static long earliest(long a, long b) {
+        return a - b <= 0 ? a : b;
+    }
+
+    /** Acts on the earliest deadline that has passed, if any, else waits for the next one. */
+    private void onTimer() {
+        timer = null;
         if (done) {
             return;
         }
-        long timeout = TimeUnit.MILLISECONDS.toNanos(ctx.settings().streamIdleTimeoutMillis());
-        long idle = System.nanoTime() - lastActivityNanos;
-        if (idle >= timeout) {
-            failClosing(WeftError.STREAM_IDLE_TIMEOUT, "no activity on the stream for " + ctx.settings().streamIdleTimeoutMillis() + " ms");
-        } else {
-            idleTimer = loop.schedule(this::checkIdle, timeout - idle, TimeUnit.NANOSECONDS);
+        long now = System.nanoTime();
+        boolean request = ctx.settings().requestTimeoutMillis() > 0 && !requestComplete;
+        long idleTimeout = ctx.settings().streamIdleTimeoutMillis();
+        long idleDeadline = lastActivityNanos + TimeUnit.MILLISECONDS.toNanos(idleTimeout);
+        // The deadline that passed first acts; the others are void once the exchange has failed.
+        int due = 0;
+        long dueAt = 0;
+        if (request && requestDeadline - now <= 0) {
+            due = 1;
+            dueAt = requestDeadline;
+        }
+        if (routeTimed && routeDeadline - now <= 0 && (due == 0 || routeDeadline - dueAt < 0)) {
+            due = 2;
+            dueAt = routeDeadline;
+        }
+        if (idleTimeout > 0 && idleDeadline - now <= 0 && (due == 0 || idleDeadline - dueAt < 0)) {
+            due = 3;
+        }
+        switch (due) {
+            case 1 -> failClosing(WeftError.REQUEST_TIMEOUT, "the request was not received within the request timeout of "
+                    + ctx.settings().requestTimeoutMillis() + " ms");
+            case 2 -> onRouteTimeout();
+            case 3 -> failClosing(WeftError.STREAM_IDLE_TIMEOUT, "no activity on the stream for " + idleTimeout + " ms");
+            default -> {
+                boolean any = false;
+                long next = 0;
+                if (request) {
+                    next = requestDeadline;
+                    any = true;
+                }
+                if (routeTimed) {
+                    next = any ? earliest(next, routeDeadline) : routeDeadline;
+                    any = true;
+                }
+                if (idleTimeout > 0) {
+                    next = any ? earliest(next, idleDeadline) : idleDeadline;
+                    any = true;
+                }
+                if (any) {
+                    arm(next);
+                }
+            }
         }
     }
 
@@ -455,12 +539,14 @@ public final class Exchange implements UpstreamListener {
     }
 
     private void startRouteTimer() {
-        if (route == null || route.kind() != RouteEntry.Kind.FORWARD || upgrade || routeTimer != null) {
+        if (route == null || route.kind() != RouteEntry.Kind.FORWARD || upgrade || routeTimed) {
             return;
         }
         long t = route.timeoutMillis();
         if (t > 0) {
-            routeTimer = loop.schedule(this::onRouteTimeout, t, TimeUnit.MILLISECONDS);
+            routeTimed = true;
+            routeDeadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(t);
+            arm(routeDeadline);
         }
     }
 
@@ -507,7 +593,7 @@ public final class Exchange implements UpstreamListener {
         }
         lastActivityNanos = System.nanoTime();
         if (msg instanceof RawBytes raw) {
-            downstream.channel().write(raw.content());
+            downstream.channel().write(raw.content(), downstream.channel().voidPromise());
             if (!downstream.channel().isWritable() && stream != null) {
                 stream.setAutoRead(false);
             }
@@ -541,7 +627,7 @@ public final class Exchange implements UpstreamListener {
             c.release();
             return;
         }
-        downstream.channel().write(c);
+        downstream.channel().write(c, downstream.channel().voidPromise());
         if (c instanceof LastHttpContent) {
             if (upgraded) {
                 downstream.channel().flush();
@@ -579,8 +665,7 @@ public final class Exchange implements UpstreamListener {
         if (upgrade) {
             if (code == 101) {
                 upgraded = true;
-                cancel(routeTimer);
-                routeTimer = null;
+                routeTimed = false;
             } else {
                 declineUpgrade();
             }
@@ -588,7 +673,7 @@ public final class Exchange implements UpstreamListener {
         route.rewriteResponse(head);
         Headers.removeHopByHop(head.headers(), upgraded);
         downstream.prepareResponse(head, headRequest);
-        downstream.channel().write(head);
+        downstream.channel().write(head, downstream.channel().voidPromise());
         return true;
     }
 
@@ -735,11 +820,13 @@ public final class Exchange implements UpstreamListener {
     }
 
     private void releaseBody() {
-        HttpContent p;
-        while ((p = pending.poll()) != null) {
-            p.release();
+        if (pending != null) {
+            HttpContent p;
+            while ((p = pending.poll()) != null) {
+                p.release();
+            }
+            pendingBytes = 0;
         }
-        pendingBytes = 0;
         if (replay != null) {
             for (HttpContent c : replay) {
                 c.release();
@@ -750,11 +837,9 @@ public final class Exchange implements UpstreamListener {
     }
 
     private void cancelTimers() {
-        cancel(routeTimer);
+        cancel(timer);
         cancel(perTryTimer);
         cancel(backoffTimer);
-        cancel(requestTimer);
-        cancel(idleTimer);
     }
 
     private static void cancel(ScheduledFuture<?> f) {
@@ -784,17 +869,6 @@ public final class Exchange implements UpstreamListener {
         String rest = uri.substring(end);
         req.setUri(rest.isEmpty() ? "/" : rest.startsWith("?") ? "/" + rest : rest);
         req.headers().set(HttpHeaderNames.HOST, authority);
-    }
-
-    /**
-     * A random (version 4) UUID for x-request-id. A request id needs uniqueness, not secrecy, so
-     * it comes from ThreadLocalRandom rather than the SecureRandom behind UUID.randomUUID().
-     */
-    private static String requestId() {
-        ThreadLocalRandom r = ThreadLocalRandom.current();
-        long msb = (r.nextLong() & ~0xF000L) | 0x4000L;
-        long lsb = (r.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
-        return new UUID(msb, lsb).toString();
     }
 
     private static String pathOf(String uri) {

@@ -68,27 +68,46 @@ final class ConnectionPool {
      */
     Future<UpstreamStream> acquire(boolean http1Only) {
         assert loop.inEventLoop();
-        Promise<UpstreamStream> p = loop.newPromise();
         ClusterSpec.UpstreamProtocol protocol = cluster.spec().protocol();
         boolean h2 = !http1Only && (protocol == ClusterSpec.UpstreamProtocol.HTTP2
                 || (protocol == ClusterSpec.UpstreamProtocol.ALPN && Boolean.TRUE.equals(negotiatedHttp2)));
+        if (!h2) {
+            // the common case, a pooled connection, allocates nothing
+            Http1Connection idle = pollIdleHttp1();
+            if (idle != null) {
+                return idle.acquire();
+            }
+        }
+        Promise<UpstreamStream> p = loop.newPromise();
         if (h2) {
             acquireHttp2(p);
         } else {
-            acquireHttp1(p, http1Only);
+            connectHttp1(p, http1Only);
         }
         return p;
     }
 
-    private void acquireHttp1(Promise<UpstreamStream> p, boolean http1Only) {
+    private Http1Connection pollIdleHttp1() {
         Http1Connection c;
         while ((c = idleHttp1.pollLast()) != null) {
             if (c.isIdleAndUsable()) {
-                c.acquire();
-                p.setSuccess(c);
-                return;
+                return c;
             }
         }
+        return null;
+    }
+
+    private void acquireHttp1(Promise<UpstreamStream> p, boolean http1Only) {
+        Http1Connection idle = pollIdleHttp1();
+        if (idle != null) {
+            idle.acquire();
+            p.setSuccess(idle);
+        } else {
+            connectHttp1(p, http1Only);
+        }
+    }
+
+    private void connectHttp1(Promise<UpstreamStream> p, boolean http1Only) {
         connect(http1Only).addListener((Future<Object> f) -> {
             if (!f.isSuccess()) {
                 p.setFailure(f.cause());
@@ -219,7 +238,10 @@ final class ConnectionPool {
         ChannelPipeline p = ch.pipeline();
         long idle = cluster.spec().idleTimeoutMillis();
         if (idle > 0) {
-            p.addLast(new IdleStateHandler(0, 0, idle, TimeUnit.MILLISECONDS));
+            // Reader idle, not all idle: a pooled connection goes idle after the read that completed
+            // its last response, so both fire at the same time; but watching writes makes the
+            // handler turn every write's void promise into a real one with a listener.
+            p.addLast(new IdleStateHandler(idle, 0, 0, TimeUnit.MILLISECONDS));
         }
         if (h2) {
             Http2FrameCodec codec = Http2FrameCodecBuilder.forClient()

@@ -11,6 +11,7 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
 
 /**
  * A pooled HTTP/1.1 connection to one endpoint; it carries one exchange at a time and goes back
@@ -23,6 +24,8 @@ import io.netty.util.ReferenceCountUtil;
 final class Http1Connection extends ChannelInboundHandlerAdapter implements UpstreamStream {
     private final ConnectionPool pool;
     private final Channel channel;
+    /** What acquiring this pooled connection returns: made once, since a succeeded future never changes. */
+    private final Future<UpstreamStream> acquired;
     private UpstreamListener listener;
     private int requests;
     private boolean inUse;
@@ -33,16 +36,18 @@ final class Http1Connection extends ChannelInboundHandlerAdapter implements Upst
     Http1Connection(ConnectionPool pool, Channel channel) {
         this.pool = pool;
         this.channel = channel;
+        this.acquired = channel.eventLoop().newSucceededFuture(this);
     }
 
-    /** Marks the connection taken for a new exchange. */
-    void acquire() {
+    /** Marks the connection taken for a new exchange and returns it as a completed acquisition. */
+    Future<UpstreamStream> acquire() {
         assert channel.eventLoop().inEventLoop();
         inUse = true;
         responseComplete = false;
         keepAlive = true;
         requests++;
         channel.config().setAutoRead(true);
+        return acquired;
     }
 
     int requests() {

@@ -7,6 +7,7 @@ import io.netty.util.concurrent.FastThreadLocal;
 import io.netty.util.concurrent.Future;
 import java.net.InetSocketAddress;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 
 /**
  * Connection pools by event loop, cluster and endpoint. A request takes its upstream connection
@@ -14,14 +15,14 @@ import java.util.HashMap;
  */
 public final class UpstreamPools {
     private final Transport transport;
-    private final FastThreadLocal<HashMap<Key, ConnectionPool>> pools = new FastThreadLocal<>() {
-        @Override
-        protected HashMap<Key, ConnectionPool> initialValue() {
-            return new HashMap<>();
-        }
-    };
-
-    private record Key(UpstreamCluster cluster, InetSocketAddress address) {}
+    /** Per event loop: cluster (by identity) to endpoint address to pool; looked up without allocating. */
+    private final FastThreadLocal<IdentityHashMap<UpstreamCluster, HashMap<InetSocketAddress, ConnectionPool>>> pools =
+            new FastThreadLocal<>() {
+                @Override
+                protected IdentityHashMap<UpstreamCluster, HashMap<InetSocketAddress, ConnectionPool>> initialValue() {
+                    return new IdentityHashMap<>();
+                }
+            };
 
     public UpstreamPools(Transport transport) {
         this.transport = transport;
@@ -30,8 +31,17 @@ public final class UpstreamPools {
     /** A stream to {@code endpoint} on {@code loop}, which must be the calling thread's loop. */
     public Future<UpstreamStream> acquire(UpstreamCluster cluster, Endpoint endpoint, EventLoop loop, boolean http1Only) {
         assert loop.inEventLoop();
-        ConnectionPool pool = pools.get().computeIfAbsent(new Key(cluster, endpoint.address()),
-                k -> new ConnectionPool(cluster, k.address(), loop, transport));
+        IdentityHashMap<UpstreamCluster, HashMap<InetSocketAddress, ConnectionPool>> byCluster = pools.get();
+        HashMap<InetSocketAddress, ConnectionPool> byAddress = byCluster.get(cluster);
+        if (byAddress == null) {
+            byAddress = new HashMap<>();
+            byCluster.put(cluster, byAddress);
+        }
+        ConnectionPool pool = byAddress.get(endpoint.address());
+        if (pool == null) {
+            pool = new ConnectionPool(cluster, endpoint.address(), loop, transport);
+            byAddress.put(endpoint.address(), pool);
+        }
         return pool.acquire(http1Only);
     }
 }
