@@ -173,18 +173,6 @@ public final class LoadCommand implements Callable<Integer> {
         }
     }
 
-    /** Reads durations such as 200ms, 1.5s, 2m. */
-    static final class DurationConverter implements ITypeConverter<Duration> {
-        @Override
-        public Duration convert(String value) {
-            try {
-                return Durations.parse(value);
-            } catch (IllegalArgumentException e) {
-                throw new TypeConversionException(e.getMessage());
-            }
-        }
-    }
-
     /** Reads durations above zero. */
     static final class PositiveDurationConverter implements ITypeConverter<Duration> {
         @Override

@@ -147,18 +147,6 @@ public final class ModelServerCommand implements Callable<Integer> {
         return value == Math.rint(value) ? Long.toString((long) value) : Double.toString(value);
     }
 
-    /** Reads durations such as 200ms, 1.5s, 2m. */
-    static final class DurationConverter implements ITypeConverter<Duration> {
-        @Override
-        public Duration convert(String value) {
-            try {
-                return Durations.parse(value);
-            } catch (IllegalArgumentException e) {
-                throw new TypeConversionException(e.getMessage());
-            }
-        }
-    }
-
     /** Reads a share between 0 and 1. */
     static final class ErrorRateConverter implements ITypeConverter<Double> {
         @Override
