@@ -80,6 +80,15 @@ class ProxyCommandTest {
     }
 
     @Test
+    void theExampleBootstrapInTheReadmeIsValid() {
+        // surefire runs in the module directory; the example lives at the repository root
+        int code = weft("proxy", "--config", "../examples/bootstrap.yaml", "--validate");
+
+        assertThat(code).as("stderr: %s", err).isEqualTo(0);
+        assertThat(out.toString()).contains("OK (1 listeners, 2 clusters)");
+    }
+
+    @Test
     void portInUseFailsTheStartAndLeavesNothingBound() throws Exception {
         int firstPort = Ports.findFree();
         try (ServerSocket taken = new ServerSocket()) {

@@ -1,7 +1,6 @@
 package dev.weft.proxy.upstream;
 
 import io.netty.channel.Channel;
-import io.netty.handler.codec.http.HttpObject;
 
 /**
  * One request/response exchange with an upstream, over a pooled HTTP/1.1 connection or an HTTP/2
