@@ -3,7 +3,6 @@ package dev.weft.controlplane.xds;
 import dev.weft.api.registry.ServicePort;
 import dev.weft.api.registry.ServiceProtocol;
 import dev.weft.controlplane.registry.ServiceView;
-import io.envoyproxy.controlplane.cache.SnapshotConsistencyException;
 import io.envoyproxy.controlplane.cache.v3.Snapshot;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.DataSource;
@@ -57,7 +56,7 @@ final class Translator {
         }
     }
 
-    /** The node's snapshot, each type versioned by the hash of its resources, checked for consistency. */
+    /** The node's snapshot, each type versioned by the hash of its resources, checked by {@link Consistency}. */
     Snapshot snapshot(NodeInfo node) {
         Resources resources = node.role() == NodeInfo.Role.SIDECAR ? sidecar(node) : proxyless(node);
         Snapshot snapshot = Snapshot.create(
@@ -66,11 +65,7 @@ final class Translator {
                 resources.listeners, Versions.of(resources.listeners),
                 resources.routes, Versions.of(resources.routes),
                 List.of(), "");
-        try {
-            snapshot.ensureConsistent();
-        } catch (SnapshotConsistencyException e) {
-            throw new IllegalStateException("translator produced an inconsistent snapshot for " + node.id(), e);
-        }
+        Consistency.ensureConsistent(snapshot);
         return snapshot;
     }
 
