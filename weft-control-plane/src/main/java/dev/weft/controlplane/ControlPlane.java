@@ -1,0 +1,126 @@
+package dev.weft.controlplane;
+
+import dev.weft.controlplane.api.ApiServer;
+import dev.weft.controlplane.registry.ServiceRegistry;
+import dev.weft.controlplane.store.ResourceStore;
+import dev.weft.controlplane.store.StateFile;
+import dev.weft.controlplane.store.StoredState;
+import dev.weft.controlplane.xds.XdsServer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running control plane: the resource store and registry (persisted in the data directory), the ADS server that
+ * pushes each proxy its snapshot, and the HTTP API. Store and registry changes recompute the connected proxies'
+ * snapshots; a scheduler expires instances whose TTL ran out.
+ */
+public final class ControlPlane implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ControlPlane.class);
+
+    private final ResourceStore store;
+    private final ServiceRegistry registry;
+    private final XdsServer xds;
+    private final ApiServer api;
+    private final ScheduledExecutorService scheduler;
+
+    private ControlPlane(ResourceStore store, ServiceRegistry registry, XdsServer xds, ApiServer api,
+                         ScheduledExecutorService scheduler) {
+        this.store = store;
+        this.registry = registry;
+        this.xds = xds;
+        this.api = api;
+        this.scheduler = scheduler;
+    }
+
+    /**
+     * Loads the state in {@code config.dataDir()} (creating the directory) and starts serving.
+     *
+     * @throws IOException when the state file is corrupt ({@link dev.weft.controlplane.store.CorruptStateException},
+     *                     naming the file) or a port cannot be bound
+     */
+    public static ControlPlane start(ControlPlaneConfig config) throws IOException {
+        Files.createDirectories(config.dataDir());
+        StateFile file = new StateFile(config.dataDir());
+        StoredState state = file.load();
+        ServiceRegistry registry = new ServiceRegistry(config.clock(), config.sidecarTtl(), state.instances());
+        ResourceStore store = new ResourceStore(file, state, registry);
+        registry.updateDeclared(store.snapshot());
+        registry.setPersister(store::saveInstances);
+        store.addListener(() -> registry.updateDeclared(store.snapshot()));
+        ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread thread = new Thread(r, "weft-control-plane");
+            thread.setDaemon(true);
+            return thread;
+        });
+        XdsServer xds = null;
+        try {
+            xds = XdsServer.start(config.xdsAddress(), config.xdsPort(), store, registry, config.clock(), scheduler,
+                    config.pushDebounce());
+            store.addListener(xds::changed);
+            registry.addListener(xds::changed);
+            ApiServer api = ApiServer.start(config.apiAddress(), config.apiPort(), store, registry, xds);
+            ControlPlane controlPlane = new ControlPlane(store, registry, xds, api, scheduler);
+            controlPlane.scheduleTick();
+            return controlPlane;
+        } catch (IOException | RuntimeException e) {
+            if (xds != null) {
+                xds.close();
+            }
+            scheduler.shutdownNow();
+            throw e;
+        }
+    }
+
+    public int xdsPort() {
+        return xds.port();
+    }
+
+    public int apiPort() {
+        return api.port();
+    }
+
+    public ResourceStore store() {
+        return store;
+    }
+
+    public ServiceRegistry registry() {
+        return registry;
+    }
+
+    /** Runs the registry's expiry check now, as the scheduler does every {@link ServiceRegistry#checkInterval()}. */
+    public void checkExpiry() {
+        registry.tick();
+    }
+
+    /** Stops the API and the xDS server (ending every stream) and the scheduler. */
+    @Override
+    public void close() {
+        api.close();
+        xds.close();
+        scheduler.shutdownNow();
+    }
+
+    private void scheduleTick() {
+        try {
+            scheduler.schedule(this::tick, registry.checkInterval().toNanos(), TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            // closed meanwhile: nothing left to expire
+        }
+    }
+
+    private void tick() {
+        try {
+            registry.tick();
+        } catch (RuntimeException e) {
+            LOG.error("registry expiry check failed", e);
+        }
+        scheduleTick();
+    }
+}

@@ -1,0 +1,68 @@
+package dev.weft.controlplane;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * How to run a control plane: where its state lives, where it listens (port 0: an ephemeral port), how long a
+ * sidecar's instance outlives its ADS stream, the clock (a fake one in tests), and how long changes are coalesced
+ * before snapshots are recomputed.
+ */
+public record ControlPlaneConfig(Path dataDir, String xdsAddress, int xdsPort, String apiAddress, int apiPort,
+                                 Duration sidecarTtl, Clock clock, Duration pushDebounce) {
+
+    public static final int DEFAULT_XDS_PORT = 18000;
+    public static final int DEFAULT_API_PORT = 18080;
+    public static final String DEFAULT_ADDRESS = "127.0.0.1";
+    public static final Duration DEFAULT_SIDECAR_TTL = Duration.ofSeconds(10);
+    public static final Duration DEFAULT_PUSH_DEBOUNCE = Duration.ofMillis(2);
+
+    public ControlPlaneConfig {
+        Objects.requireNonNull(dataDir, "dataDir");
+        Objects.requireNonNull(xdsAddress, "xdsAddress");
+        Objects.requireNonNull(apiAddress, "apiAddress");
+        Objects.requireNonNull(clock, "clock");
+        checkPort("xdsPort", xdsPort);
+        checkPort("apiPort", apiPort);
+        if (sidecarTtl.isZero() || sidecarTtl.isNegative()) {
+            throw new IllegalArgumentException("sidecarTtl: " + sidecarTtl + " (expected: > 0)");
+        }
+        if (pushDebounce.isNegative()) {
+            throw new IllegalArgumentException("pushDebounce: " + pushDebounce + " (expected: >= 0)");
+        }
+    }
+
+    /** The defaults of the contract (loopback, ports 18000 and 18080, TTL 10 s, system clock) with {@code dataDir}. */
+    public static ControlPlaneConfig defaults(Path dataDir) {
+        return new ControlPlaneConfig(dataDir, DEFAULT_ADDRESS, DEFAULT_XDS_PORT, DEFAULT_ADDRESS, DEFAULT_API_PORT,
+                DEFAULT_SIDECAR_TTL, Clock.systemUTC(), DEFAULT_PUSH_DEBOUNCE);
+    }
+
+    /** {@code ~/.weft/control-plane}, the default data directory. */
+    public static Path defaultDataDir() {
+        return Path.of(System.getProperty("user.home"), ".weft", "control-plane");
+    }
+
+    public ControlPlaneConfig withPorts(int newXdsPort, int newApiPort) {
+        return new ControlPlaneConfig(dataDir, xdsAddress, newXdsPort, apiAddress, newApiPort, sidecarTtl, clock,
+                pushDebounce);
+    }
+
+    public ControlPlaneConfig withSidecarTtl(Duration newSidecarTtl) {
+        return new ControlPlaneConfig(dataDir, xdsAddress, xdsPort, apiAddress, apiPort, newSidecarTtl, clock,
+                pushDebounce);
+    }
+
+    public ControlPlaneConfig withClock(Clock newClock) {
+        return new ControlPlaneConfig(dataDir, xdsAddress, xdsPort, apiAddress, apiPort, sidecarTtl, newClock,
+                pushDebounce);
+    }
+
+    private static void checkPort(String name, int port) {
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException(name + ": " + port + " (expected: 0-65535)");
+        }
+    }
+}

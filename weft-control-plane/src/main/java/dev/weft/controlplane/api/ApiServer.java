@@ -1,0 +1,401 @@
+package dev.weft.controlplane.api;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.weft.api.Kind;
+import dev.weft.api.ObjectMeta;
+import dev.weft.api.Resource;
+import dev.weft.api.ResourceException;
+import dev.weft.api.ResourceKey;
+import dev.weft.api.ResourceProblem;
+import dev.weft.api.ResourceWriter;
+import dev.weft.api.internal.ResourceTrees;
+import dev.weft.api.registry.ServiceInstanceSpec;
+import dev.weft.api.registry.ServicePort;
+import dev.weft.controlplane.registry.DeclaredInstanceException;
+import dev.weft.controlplane.registry.InstanceView;
+import dev.weft.controlplane.registry.ServiceRegistry;
+import dev.weft.controlplane.registry.ServiceView;
+import dev.weft.controlplane.store.ApplyResult;
+import dev.weft.controlplane.store.ResourceStore;
+import dev.weft.controlplane.xds.ProxyStatus;
+import dev.weft.controlplane.xds.XdsServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The control plane's HTTP API (JSON; errors are {@code {"error": "<message>"}}): apply, get and delete resources,
+ * register, heartbeat and deregister instances, and read the registry and the proxies' sync status. Served by the
+ * JDK's HTTP server on a small pool of threads; the store and registry do the work and the locking.
+ */
+public final class ApiServer implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ApiServer.class);
+    private static final ObjectMapper JSON = JsonMapper.builder().build();
+    private static final int MAX_BODY_BYTES = 16 * 1024 * 1024;
+    private static final int THREADS = 4;
+
+    private final HttpServer server;
+    private final ExecutorService executor;
+    private final ResourceStore store;
+    private final ServiceRegistry registry;
+    private final XdsServer xds;
+
+    private ApiServer(HttpServer server, ExecutorService executor, ResourceStore store, ServiceRegistry registry,
+                      XdsServer xds) {
+        this.server = server;
+        this.executor = executor;
+        this.store = store;
+        this.registry = registry;
+        this.xds = xds;
+    }
+
+    /** Serves the API on {@code host:port} (0: an ephemeral port). */
+    public static ApiServer start(String host, int port, ResourceStore store, ServiceRegistry registry, XdsServer xds)
+            throws IOException {
+        HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 64);
+        AtomicInteger threads = new AtomicInteger();
+        ExecutorService executor = Executors.newFixedThreadPool(THREADS, r -> {
+            Thread thread = new Thread(r, "weft-api-" + threads.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        });
+        server.setExecutor(executor);
+        ApiServer api = new ApiServer(server, executor, store, registry, xds);
+        server.createContext("/", api::handle);
+        server.start();
+        return api;
+    }
+
+    public int port() {
+        return server.getAddress().getPort();
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        executor.shutdownNow();
+    }
+
+    private void handle(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            Response response;
+            try {
+                response = route(exchange);
+            } catch (BadRequest e) {
+                response = error(e.status, e.getMessage());
+            } catch (RuntimeException | IOException e) {
+                LOG.error("{} {} failed", exchange.getRequestMethod(), exchange.getRequestURI(), e);
+                response = error(500, "internal error: " + e);
+            }
+            byte[] body = JSON.writeValueAsBytes(response.body);
+            exchange.getResponseHeaders().set("Content-Type", "application/json");
+            exchange.sendResponseHeaders(response.status, body.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(body);
+            }
+        }
+    }
+
+    private Response route(HttpExchange exchange) throws IOException, BadRequest {
+        String path = exchange.getRequestURI().getPath();
+        String method = exchange.getRequestMethod();
+        Map<String, String> query = query(exchange.getRequestURI().getRawQuery());
+        return switch (path) {
+            case "/healthz" -> only(method, "GET", () -> ok(JSON.createObjectNode().put("status", "ok")));
+            case "/v1/apply" -> only(method, "POST", () -> apply(body(exchange), query));
+            case "/v1/resources" -> switch (method) {
+                case "GET" -> getResources(query);
+                case "DELETE" -> deleteResource(query);
+                default -> throw new BadRequest(405, "method " + method + " is not allowed on " + path);
+            };
+            case "/v1/instances" -> switch (method) {
+                case "POST" -> register(body(exchange));
+                case "DELETE" -> deregister(query);
+                default -> throw new BadRequest(405, "method " + method + " is not allowed on " + path);
+            };
+            case "/v1/instances/heartbeat" -> only(method, "POST", () -> heartbeat(query));
+            case "/v1/registry" -> only(method, "GET", this::registryView);
+            case "/v1/proxies" -> only(method, "GET", this::proxies);
+            default -> throw new BadRequest(404, "no such endpoint: " + path);
+        };
+    }
+
+    private Response apply(JsonNode body, Map<String, String> query) throws IOException, BadRequest {
+        boolean dryRun = Boolean.parseBoolean(query.getOrDefault("dryRun", "false"));
+        JsonNode items = body.get("resources");
+        if (items == null || !items.isArray()) {
+            throw new BadRequest(400, "body must be {\"resources\": [<resource>, ...]}");
+        }
+        List<Resource<?>> resources = new ArrayList<>();
+        List<ResourceProblem> problems = new ArrayList<>();
+        for (int i = 0; i < items.size(); i++) {
+            ResourceTrees.Read read = ResourceTrees.read(items.get(i), "");
+            String label = read.label() == null ? "resources[" + i + "]" : read.label();
+            read.problems().forEach(p -> problems.add(new ResourceProblem(null, 0, label, p.path(), p.message())));
+            if (read.resource() != null) {
+                resources.add(read.resource());
+            }
+        }
+        if (!problems.isEmpty()) {
+            return problems(problems);
+        }
+        ApplyResult result;
+        try {
+            result = store.apply(resources, dryRun);
+        } catch (ResourceException e) {
+            return problems(e.problems());
+        }
+        ObjectNode out = JSON.createObjectNode();
+        out.put("dryRun", result.dryRun());
+        out.put("version", result.generation());
+        ArrayNode changes = out.putArray("changes");
+        for (ApplyResult.Change change : result.changes()) {
+            key(changes.addObject(), change.key()).put("action", change.action().wireName());
+        }
+        return ok(out);
+    }
+
+    private Response getResources(Map<String, String> query) throws BadRequest {
+        Kind kind = kind(query);
+        String name = query.get("name");
+        ArrayNode items = JSON.createArrayNode();
+        if (name != null) {
+            ResourceKey key = new ResourceKey(kind, namespace(kind, query), name);
+            Optional<Resource<?>> resource = store.get(key);
+            if (resource.isEmpty()) {
+                throw new BadRequest(404, key + " not found");
+            }
+            items.add(ResourceWriter.toTree(resource.get()));
+        } else {
+            String namespace = kind.namespaced() ? query.get("namespace") : null;
+            store.list(kind, namespace).forEach(r -> items.add(ResourceWriter.toTree(r)));
+        }
+        ObjectNode out = JSON.createObjectNode();
+        out.set("items", items);
+        return ok(out);
+    }
+
+    private Response deleteResource(Map<String, String> query) throws IOException, BadRequest {
+        Kind kind = kind(query);
+        ResourceKey key = new ResourceKey(kind, namespace(kind, query), required(query, "name"));
+        if (store.delete(key).isEmpty()) {
+            throw new BadRequest(404, key + " not found");
+        }
+        ObjectNode out = JSON.createObjectNode();
+        key(out.putObject("deleted"), key);
+        return ok(out);
+    }
+
+    private Response register(JsonNode body) throws BadRequest {
+        ResourceTrees.Read read = ResourceTrees.read(body, "");
+        if (!read.problems().isEmpty()) {
+            return problems(read.problems().stream().map(p -> new ResourceProblem(null, 0, read.label(), p.path(),
+                    p.message())).toList());
+        }
+        Optional<Resource<ServiceInstanceSpec>> instance = read.resource().as(ServiceInstanceSpec.class);
+        if (instance.isEmpty()) {
+            throw new BadRequest(400, "kind: must be ServiceInstance, got " + read.resource().kind());
+        }
+        try {
+            registry.register(instance.get());
+        } catch (DeclaredInstanceException e) {
+            throw new BadRequest(409, e.getMessage());
+        }
+        ObjectMeta meta = instance.get().metadata();
+        return ok(JSON.createObjectNode().put("name", meta.name()).put("namespace", meta.namespace()));
+    }
+
+    private Response heartbeat(Map<String, String> query) throws BadRequest {
+        String namespace = query.getOrDefault("namespace", ObjectMeta.DEFAULT_NAMESPACE);
+        String name = required(query, "name");
+        if (!registry.heartbeat(namespace, name)) {
+            throw new BadRequest(404, "instance " + namespace + "/" + name + " is not registered");
+        }
+        return ok(JSON.createObjectNode().put("name", name).put("namespace", namespace));
+    }
+
+    private Response deregister(Map<String, String> query) throws BadRequest {
+        String namespace = query.getOrDefault("namespace", ObjectMeta.DEFAULT_NAMESPACE);
+        String name = required(query, "name");
+        try {
+            if (!registry.deregister(namespace, name)) {
+                throw new BadRequest(404, "instance " + namespace + "/" + name + " is not registered");
+            }
+        } catch (DeclaredInstanceException e) {
+            throw new BadRequest(409, e.getMessage());
+        }
+        return ok(JSON.createObjectNode().put("name", name).put("namespace", namespace));
+    }
+
+    private Response registryView() {
+        ObjectNode out = JSON.createObjectNode();
+        ArrayNode services = out.putArray("services");
+        for (ServiceView service : registry.snapshot().services()) {
+            ObjectNode s = services.addObject();
+            s.put("namespace", service.namespace());
+            s.put("name", service.name());
+            s.put("declared", service.declared());
+            ArrayNode ports = s.putArray("ports");
+            for (ServicePort port : service.ports()) {
+                ports.addObject().put("name", port.name()).put("port", port.port())
+                        .put("protocol", port.protocol().name());
+            }
+            ArrayNode instances = s.putArray("instances");
+            for (InstanceView instance : service.instances()) {
+                ObjectNode i = instances.addObject();
+                i.put("name", instance.name());
+                i.put("address", instance.address());
+                i.put("port", instance.port());
+                ObjectNode labels = i.putObject("labels");
+                new TreeMap<>(instance.labels()).forEach(labels::put);
+                i.put("health", instance.health().name());
+                i.put("source", instance.source().wireName());
+                i.put("lastHeartbeat", instance.lastHeartbeat() == null ? null : instance.lastHeartbeat().toString());
+            }
+        }
+        return ok(out);
+    }
+
+    private Response proxies() {
+        ObjectNode out = JSON.createObjectNode();
+        ArrayNode proxies = out.putArray("proxies");
+        for (ProxyStatus proxy : xds.proxies()) {
+            ObjectNode p = proxies.addObject();
+            p.put("id", proxy.id());
+            p.put("namespace", proxy.namespace());
+            p.put("service", proxy.service());
+            p.put("connectedAt", proxy.connectedAt().toString());
+            ObjectNode types = p.putObject("types");
+            proxy.types().forEach((type, status) -> types.putObject(type)
+                    .put("status", status.status().name())
+                    .put("sent", status.sent())
+                    .put("acked", status.acked())
+                    .put("error", status.error()));
+        }
+        return ok(out);
+    }
+
+    private static Response problems(List<ResourceProblem> problems) {
+        ObjectNode out = JSON.createObjectNode();
+        out.put("error", new ResourceException(problems).getMessage());
+        ArrayNode list = out.putArray("problems");
+        for (ResourceProblem problem : problems) {
+            list.addObject().put("resource", problem.resource()).put("path", problem.path())
+                    .put("message", problem.message());
+        }
+        return new Response(400, out);
+    }
+
+    private static ObjectNode key(ObjectNode node, ResourceKey key) {
+        return node.put("kind", key.kind().kindName()).put("namespace", key.namespace()).put("name", key.name());
+    }
+
+    private static Kind kind(Map<String, String> query) throws BadRequest {
+        String text = required(query, "kind");
+        return Kind.fromKindName(text).or(() -> Kind.parse(text)).orElseThrow(() -> new BadRequest(400,
+                "unknown kind \"" + text + "\"; expected one of " + List.of(Kind.values())));
+    }
+
+    /** The namespace of a key: "" for a cluster-scoped kind, else the parameter or "default". */
+    private static String namespace(Kind kind, Map<String, String> query) {
+        return kind.namespaced() ? query.getOrDefault("namespace", ObjectMeta.DEFAULT_NAMESPACE) : "";
+    }
+
+    private static String required(Map<String, String> query, String name) throws BadRequest {
+        String value = query.get(name);
+        if (value == null || value.isEmpty()) {
+            throw new BadRequest(400, "query parameter \"" + name + "\" is required");
+        }
+        return value;
+    }
+
+    private static JsonNode body(HttpExchange exchange) throws IOException, BadRequest {
+        byte[] bytes;
+        try (InputStream in = exchange.getRequestBody()) {
+            bytes = in.readNBytes(MAX_BODY_BYTES + 1);
+        }
+        if (bytes.length > MAX_BODY_BYTES) {
+            throw new BadRequest(413, "request body larger than " + MAX_BODY_BYTES + " bytes");
+        }
+        try {
+            JsonNode node = JSON.readTree(bytes);
+            if (node == null || !node.isObject()) {
+                throw new BadRequest(400, "body must be a JSON object");
+            }
+            return node;
+        } catch (JsonProcessingException e) {
+            throw new BadRequest(400, "body is not JSON: " + e.getOriginalMessage());
+        }
+    }
+
+    private static Map<String, String> query(String raw) {
+        Map<String, String> result = new LinkedHashMap<>();
+        if (raw == null || raw.isEmpty()) {
+            return result;
+        }
+        for (String pair : raw.split("&")) {
+            int eq = pair.indexOf('=');
+            String name = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+            String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+            result.putIfAbsent(name, value);
+        }
+        return result;
+    }
+
+    private static Response only(String method, String allowed, Handler handler) throws IOException, BadRequest {
+        if (!method.equals(allowed)) {
+            throw new BadRequest(405, "method " + method + " is not allowed; use " + allowed);
+        }
+        return handler.handle();
+    }
+
+    private static Response ok(JsonNode body) {
+        return new Response(200, body);
+    }
+
+    private static Response error(int status, String message) {
+        return new Response(status, JSON.createObjectNode().put("error", message));
+    }
+
+    /** A status and a JSON body. */
+    private record Response(int status, JsonNode body) {
+    }
+
+    /** One endpoint's work. */
+    @FunctionalInterface
+    private interface Handler {
+        Response handle() throws IOException, BadRequest;
+    }
+
+    /** A request the API refuses, with the status and message to answer. */
+    private static final class BadRequest extends Exception {
+        final int status;
+
+        BadRequest(int status, String message) {
+            super(message);
+            this.status = status;
+        }
+    }
+}

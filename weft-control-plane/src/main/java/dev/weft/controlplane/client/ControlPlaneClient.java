@@ -1,0 +1,241 @@
+package dev.weft.controlplane.client;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.weft.api.Kind;
+import dev.weft.api.Resource;
+import dev.weft.api.ResourceException;
+import dev.weft.api.ResourceLoader;
+import dev.weft.api.ResourceWriter;
+import dev.weft.api.registry.ServiceInstanceSpec;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * A Java client of the control plane's HTTP API, one method per endpoint, for the {@code weft} CLI and tests. A
+ * refusal is a {@link ControlPlaneException} carrying the server's message; "not found" is an empty result where
+ * the endpoint defines one. Thread-safe.
+ */
+public final class ControlPlaneClient {
+
+    private static final ObjectMapper JSON = JsonMapper.builder().build();
+    private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
+
+    private final URI base;
+    private final HttpClient http;
+
+    /** A client of the control plane whose API is at {@code base}, e.g. {@code http://127.0.0.1:18080}. */
+    public ControlPlaneClient(URI base) {
+        this.base = URI.create(base.toString().replaceAll("/+$", ""));
+        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    }
+
+    /** A client of the control plane whose API listens on {@code host:port}. */
+    public static ControlPlaneClient of(String host, int port) {
+        return new ControlPlaneClient(URI.create("http://" + host + ":" + port));
+    }
+
+    public URI base() {
+        return base;
+    }
+
+    /** {@code GET /healthz}: whether the control plane answers. */
+    public boolean healthy() {
+        try {
+            return send("GET", "/healthz", null).statusCode() == 200;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** {@code POST /v1/apply}: applies all of {@code resources} or none; with {@code dryRun}, only reports. */
+    public ApplyResponse apply(Collection<? extends Resource<?>> resources, boolean dryRun) throws IOException {
+        ObjectNode body = JSON.createObjectNode();
+        ArrayNode items = body.putArray("resources");
+        resources.forEach(r -> items.add(ResourceWriter.toTree(r)));
+        JsonNode answer = expectOk(send("POST", "/v1/apply" + (dryRun ? "?dryRun=true" : ""), body));
+        List<ApplyResponse.Change> changes = new ArrayList<>();
+        for (JsonNode change : answer.path("changes")) {
+            changes.add(new ApplyResponse.Change(change.path("kind").asText(), change.path("namespace").asText(),
+                    change.path("name").asText(), change.path("action").asText()));
+        }
+        return new ApplyResponse(answer.path("dryRun").asBoolean(), answer.path("version").asLong(), changes);
+    }
+
+    /** {@code GET /v1/resources}: the resources of {@code kind}, in {@code namespace} (null: every namespace). */
+    public List<Resource<?>> list(Kind kind, String namespace) throws IOException {
+        String query = "?kind=" + encode(kind.kindName()) + (namespace == null ? "" : "&namespace=" + encode(namespace));
+        return resources(expectOk(send("GET", "/v1/resources" + query, null)));
+    }
+
+    /** {@code GET /v1/resources} with a name: the resource, or empty when there is none. */
+    public Optional<Resource<?>> get(Kind kind, String namespace, String name) throws IOException {
+        HttpResponse<String> response = send("GET", "/v1/resources" + keyQuery(kind, namespace, name), null);
+        if (response.statusCode() == 404) {
+            return Optional.empty();
+        }
+        List<Resource<?>> items = resources(expectOk(response));
+        return items.stream().findFirst();
+    }
+
+    /** {@code DELETE /v1/resources}: true when the resource was deleted, false when there was none. */
+    public boolean delete(Kind kind, String namespace, String name) throws IOException {
+        HttpResponse<String> response = send("DELETE", "/v1/resources" + keyQuery(kind, namespace, name), null);
+        if (response.statusCode() == 404) {
+            return false;
+        }
+        expectOk(response);
+        return true;
+    }
+
+    /** {@code POST /v1/instances}: registers or refreshes a run-time instance (its TTL is {@code spec.ttl}). */
+    public void register(Resource<ServiceInstanceSpec> instance) throws IOException {
+        expectOk(send("POST", "/v1/instances", ResourceWriter.toTree(instance)));
+    }
+
+    /** {@code POST /v1/instances/heartbeat}: false when the instance is not registered (register it again). */
+    public boolean heartbeat(String namespace, String name) throws IOException {
+        HttpResponse<String> response = send("POST", "/v1/instances/heartbeat" + instanceQuery(namespace, name), null);
+        if (response.statusCode() == 404) {
+            return false;
+        }
+        expectOk(response);
+        return true;
+    }
+
+    /** {@code DELETE /v1/instances}: false when the instance was not registered. */
+    public boolean deregister(String namespace, String name) throws IOException {
+        HttpResponse<String> response = send("DELETE", "/v1/instances" + instanceQuery(namespace, name), null);
+        if (response.statusCode() == 404) {
+            return false;
+        }
+        expectOk(response);
+        return true;
+    }
+
+    /** {@code GET /v1/registry}: every service with its instances. */
+    public List<RegistryService> registry() throws IOException {
+        JsonNode answer = expectOk(send("GET", "/v1/registry", null));
+        List<RegistryService> services = new ArrayList<>();
+        for (JsonNode s : answer.path("services")) {
+            List<RegistryService.Port> ports = new ArrayList<>();
+            for (JsonNode p : s.path("ports")) {
+                ports.add(new RegistryService.Port(text(p, "name"), p.path("port").asInt(), text(p, "protocol")));
+            }
+            List<RegistryService.Instance> instances = new ArrayList<>();
+            for (JsonNode i : s.path("instances")) {
+                Map<String, String> labels = new TreeMap<>();
+                i.path("labels").fields().forEachRemaining(e -> labels.put(e.getKey(), e.getValue().asText()));
+                String heartbeat = text(i, "lastHeartbeat");
+                instances.add(new RegistryService.Instance(text(i, "name"), text(i, "address"), i.path("port").asInt(),
+                        labels, text(i, "health"), text(i, "source"),
+                        heartbeat == null ? null : Instant.parse(heartbeat)));
+            }
+            services.add(new RegistryService(text(s, "namespace"), text(s, "name"), s.path("declared").asBoolean(),
+                    ports, instances));
+        }
+        return services;
+    }
+
+    /** {@code GET /v1/proxies}: every connected proxy and its sync status per xDS type. */
+    public List<ProxyInfo> proxies() throws IOException {
+        JsonNode answer = expectOk(send("GET", "/v1/proxies", null));
+        List<ProxyInfo> proxies = new ArrayList<>();
+        for (JsonNode p : answer.path("proxies")) {
+            Map<String, ProxyInfo.TypeSync> types = new LinkedHashMap<>();
+            p.path("types").fields().forEachRemaining(e -> types.put(e.getKey(), new ProxyInfo.TypeSync(
+                    text(e.getValue(), "status"), text(e.getValue(), "sent"), text(e.getValue(), "acked"),
+                    text(e.getValue(), "error"))));
+            proxies.add(new ProxyInfo(text(p, "id"), text(p, "namespace"), text(p, "service"),
+                    Instant.parse(text(p, "connectedAt")), types));
+        }
+        return proxies;
+    }
+
+    private List<Resource<?>> resources(JsonNode answer) throws IOException {
+        ObjectNode list = JSON.createObjectNode();
+        list.put("apiVersion", "v1");
+        list.put("kind", "List");
+        list.set("items", answer.path("items"));
+        try {
+            return new ResourceLoader().load(JSON.writeValueAsString(list), base + "/v1/resources.json").resources();
+        } catch (ResourceException e) {
+            throw new IOException("the control plane answered resources this client cannot read: " + e.getMessage(),
+                    e);
+        }
+    }
+
+    private HttpResponse<String> send(String method, String pathAndQuery, JsonNode body) throws IOException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + pathAndQuery))
+                .timeout(REQUEST_TIMEOUT)
+                .header("Accept", "application/json");
+        if (body == null) {
+            request.method(method, HttpRequest.BodyPublishers.noBody());
+        } else {
+            request.header("Content-Type", "application/json")
+                    .method(method, HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body)));
+        }
+        try {
+            return http.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while calling the control plane at " + base, e);
+        } catch (IOException e) {
+            throw new IOException("cannot reach the control plane at " + base + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static JsonNode expectOk(HttpResponse<String> response) throws IOException {
+        JsonNode body;
+        try {
+            body = JSON.readTree(response.body());
+        } catch (JsonProcessingException e) {
+            body = null;
+        }
+        if (response.statusCode() != 200) {
+            String message = body != null && body.hasNonNull("error") ? body.get("error").asText()
+                    : "HTTP " + response.statusCode() + " from " + response.uri();
+            throw new ControlPlaneException(response.statusCode(), message);
+        }
+        if (body == null) {
+            throw new IOException("the control plane answered " + response.uri() + " with a body that is not JSON");
+        }
+        return body;
+    }
+
+    private static String keyQuery(Kind kind, String namespace, String name) {
+        return "?kind=" + encode(kind.kindName()) + (namespace == null || namespace.isEmpty() ? ""
+                : "&namespace=" + encode(namespace)) + "&name=" + encode(name);
+    }
+
+    private static String instanceQuery(String namespace, String name) {
+        return "?namespace=" + encode(namespace) + "&name=" + encode(name);
+    }
+
+    private static String text(JsonNode node, String field) {
+        JsonNode value = node.get(field);
+        return value == null || value.isNull() ? null : value.asText();
+    }
+
+    private static String encode(String text) {
+        return URLEncoder.encode(text, StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,16 @@
+package dev.weft.controlplane.client;
+
+import java.time.Instant;
+import java.util.Map;
+
+/** A connected proxy as {@code GET /v1/proxies} lists it: per xDS type (LDS, RDS, CDS, EDS) its sync status. */
+public record ProxyInfo(String id, String namespace, String service, Instant connectedAt, Map<String, TypeSync> types) {
+
+    public ProxyInfo {
+        types = Map.copyOf(types);
+    }
+
+    /** One type: status "SYNCED", "STALE" or "NOT_SENT", versions sent and acked, last NACK reason (nullable). */
+    public record TypeSync(String status, String sent, String acked, String error) {
+    }
+}

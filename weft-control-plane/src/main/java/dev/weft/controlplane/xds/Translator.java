@@ -1,0 +1,215 @@
+package dev.weft.controlplane.xds;
+
+import dev.weft.api.registry.ServicePort;
+import dev.weft.api.registry.ServiceProtocol;
+import dev.weft.controlplane.registry.ServiceView;
+import io.envoyproxy.controlplane.cache.v3.Snapshot;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.core.v3.DataSource;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.route.v3.DirectResponseAction;
+import io.envoyproxy.envoy.config.route.v3.Route;
+import io.envoyproxy.envoy.config.route.v3.RouteAction;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.config.route.v3.RouteMatch;
+import io.envoyproxy.envoy.config.route.v3.VirtualHost;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SortedSet;
+import java.util.TreeSet;
+
+/**
+ * Computes a node's xDS snapshot from one {@link MeshModel}, as the contract with the sidecar says: for a sidecar,
+ * its inbound listener, route and cluster, the outbound listener with one virtual host per service it may call,
+ * fixed-port listeners per upstream, and the EDS clusters and endpoints those routes use; for a proxyless gRPC
+ * client, API listeners named after each service it may call. A node that declares upstreams gets only those (and
+ * its own inbound), so what it receives does not grow with the mesh.
+ *
+ * <p>Per-service routes and per-cluster resources are built once per model and shared by every node. Not
+ * thread-safe: one translator serves one model on one thread.
+ */
+final class Translator {
+
+    /** The inbound listener's and route configuration's name. */
+    static final String INBOUND = "inbound";
+    /** The HTTP-proxy-style outbound listener's and route configuration's name. */
+    static final String OUTBOUND = "outbound";
+
+    private final MeshModel model;
+    private final Map<NodeInfo.Role, RouteTranslator> routeTranslators = new EnumMap<>(NodeInfo.Role.class);
+    private final Map<NodeInfo.Role, ClusterTranslator> clusterTranslators = new EnumMap<>(NodeInfo.Role.class);
+    private final Map<String, RouteTranslator.ServiceRoutes> routes = new HashMap<>();
+    private final Map<String, Cluster> clusters = new HashMap<>();
+    private final Map<String, ClusterLoadAssignment> assignments = new HashMap<>();
+
+    Translator(MeshModel model) {
+        this.model = model;
+        for (NodeInfo.Role role : NodeInfo.Role.values()) {
+            routeTranslators.put(role, new RouteTranslator(model, role));
+            clusterTranslators.put(role, new ClusterTranslator(model, role));
+        }
+    }
+
+    /** The node's snapshot, each type versioned by the hash of its resources, checked by {@link Consistency}. */
+    Snapshot snapshot(NodeInfo node) {
+        Resources resources = node.role() == NodeInfo.Role.SIDECAR ? sidecar(node) : proxyless(node);
+        Snapshot snapshot = Snapshot.create(
+                resources.clusters, Versions.of(resources.clusters),
+                resources.endpoints, Versions.of(resources.endpoints),
+                resources.listeners, Versions.of(resources.listeners),
+                resources.routes, Versions.of(resources.routes),
+                List.of(), "");
+        Consistency.ensureConsistent(snapshot);
+        return snapshot;
+    }
+
+    private Resources sidecar(NodeInfo node) {
+        Resources out = new Resources(node.role());
+        if (node.inboundPort() > 0) {
+            String cluster = "inbound|" + node.appPort();
+            out.listeners.add(XdsResources.listener(INBOUND, node.address(), node.inboundPort(), INBOUND));
+            out.routes.add(RouteConfiguration.newBuilder().setName(INBOUND).addVirtualHosts(VirtualHost.newBuilder()
+                    .setName(INBOUND).addDomains("*").addRoutes(Route.newBuilder().setName("inbound/app")
+                            .setMatch(RouteMatch.newBuilder().setPrefix("/"))
+                            // the calling sidecar's route enforces the timeout; an inbound one would cut long streams
+                            .setRoute(RouteAction.newBuilder().setCluster(cluster)
+                                    .setTimeout(com.google.protobuf.Duration.getDefaultInstance()))))
+                    .build());
+            out.clusters.add(ClusterTranslator.inbound(cluster, node.appPort(), appProtocol(node)));
+        }
+        if (node.outboundPort() > 0) {
+            RouteConfiguration.Builder outbound = RouteConfiguration.newBuilder().setName(OUTBOUND);
+            for (ServiceView service : reachable(node)) {
+                outbound.addVirtualHosts(VirtualHost.newBuilder().setName(service.qualifiedName())
+                        .addAllDomains(domains(service, node.namespace()))
+                        .addAllRoutes(out.use(service)));
+            }
+            out.listeners.add(XdsResources.listener(OUTBOUND, ClusterTranslator.APP_HOST, node.outboundPort(),
+                    OUTBOUND));
+            out.routes.add(outbound.build());
+        }
+        if (node.upstreams() != null) {
+            for (NodeInfo.Upstream upstream : node.upstreams()) {
+                if (upstream.port() == 0) {
+                    continue;
+                }
+                String name = "outbound|" + upstream.service() + "." + upstream.namespace() + "|" + upstream.port();
+                Optional<ServiceView> service = model.service(upstream.namespace(), upstream.service());
+                VirtualHost.Builder host = VirtualHost.newBuilder().setName(upstream.service() + "."
+                        + upstream.namespace()).addDomains("*");
+                if (service.isPresent()) {
+                    host.addAllRoutes(out.use(service.get()));
+                } else {
+                    // keep the app's port bound, and say why requests fail, until the service appears
+                    host.addRoutes(Route.newBuilder().setName(name + "/unknown")
+                            .setMatch(RouteMatch.newBuilder().setPrefix("/"))
+                            .setDirectResponse(DirectResponseAction.newBuilder().setStatus(503)
+                                    .setBody(DataSource.newBuilder().setInlineString("service " + upstream.service()
+                                            + "." + upstream.namespace() + " is not known to the control plane"))));
+                }
+                out.listeners.add(XdsResources.listener(name, ClusterTranslator.APP_HOST, upstream.port(), name));
+                out.routes.add(RouteConfiguration.newBuilder().setName(name).addVirtualHosts(host).build());
+            }
+        }
+        out.addClusters();
+        return out;
+    }
+
+    private Resources proxyless(NodeInfo node) {
+        Resources out = new Resources(node.role());
+        for (ServiceView service : reachable(node)) {
+            String routeName = service.qualifiedName();
+            for (String alias : aliases(service, node.namespace())) {
+                out.listeners.add(XdsResources.apiListener(alias, routeName));
+            }
+            out.routes.add(RouteConfiguration.newBuilder().setName(routeName).addVirtualHosts(VirtualHost.newBuilder()
+                    .setName(routeName).addDomains("*").addAllRoutes(out.use(service))).build());
+        }
+        out.addClusters();
+        return out;
+    }
+
+    /** The services a node may call: its declared upstreams that exist, or every service. */
+    private List<ServiceView> reachable(NodeInfo node) {
+        if (node.upstreams() == null) {
+            return model.services();
+        }
+        Map<String, ServiceView> result = new LinkedHashMap<>();
+        for (NodeInfo.Upstream upstream : node.upstreams()) {
+            model.service(upstream.namespace(), upstream.service())
+                    .ifPresent(s -> result.putIfAbsent(s.qualifiedName(), s));
+        }
+        return List.copyOf(result.values());
+    }
+
+    private ServiceProtocol appProtocol(NodeInfo node) {
+        if (node.appProtocol() != null) {
+            return node.appProtocol();
+        }
+        return model.service(node.namespace(), node.service()).filter(ServiceView::declared)
+                .map(s -> s.ports().get(0).protocol()).orElse(ServiceProtocol.HTTP);
+    }
+
+    /** The Host names a service answers to; the short name only within the caller's namespace. */
+    static List<String> domains(ServiceView service, String callerNamespace) {
+        List<String> domains = new ArrayList<>();
+        if (service.namespace().equals(callerNamespace)) {
+            domains.add(service.name());
+        }
+        String qualified = service.qualifiedName();
+        domains.add(qualified);
+        domains.add(qualified + ".svc");
+        domains.add(qualified + ".svc.cluster.local");
+        return domains;
+    }
+
+    /** The listener names grpc-java may ask for: each domain, and each with each service port. */
+    static List<String> aliases(ServiceView service, String callerNamespace) {
+        List<String> aliases = new ArrayList<>();
+        for (String domain : domains(service, callerNamespace)) {
+            aliases.add(domain);
+            for (ServicePort port : service.ports()) {
+                aliases.add(domain + ":" + port.port());
+            }
+        }
+        return aliases;
+    }
+
+    /** One node's resources while they are gathered. */
+    private final class Resources {
+
+        final NodeInfo.Role role;
+        final List<Listener> listeners = new ArrayList<>();
+        final List<RouteConfiguration> routes = new ArrayList<>();
+        final List<Cluster> clusters = new ArrayList<>();
+        final List<ClusterLoadAssignment> endpoints = new ArrayList<>();
+        final SortedSet<ClusterRef> used = new TreeSet<>();
+
+        Resources(NodeInfo.Role role) {
+            this.role = role;
+        }
+
+        /** The service's routes; their clusters are added to the node's. */
+        List<Route> use(ServiceView service) {
+            RouteTranslator.ServiceRoutes serviceRoutes = Translator.this.routes.computeIfAbsent(
+                    role + "|" + service.qualifiedName(), k -> routeTranslators.get(role).routes(service));
+            used.addAll(serviceRoutes.clusters());
+            return serviceRoutes.routes();
+        }
+
+        void addClusters() {
+            ClusterTranslator translator = clusterTranslators.get(role);
+            for (ClusterRef ref : used) {
+                String key = role + "|" + ref.name();
+                clusters.add(Translator.this.clusters.computeIfAbsent(key, k -> translator.outbound(ref)));
+                endpoints.add(assignments.computeIfAbsent(key, k -> translator.endpoints(ref)));
+            }
+        }
+    }
+}

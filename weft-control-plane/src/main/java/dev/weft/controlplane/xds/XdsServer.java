@@ -1,0 +1,112 @@
+package dev.weft.controlplane.xds;
+
+import dev.weft.controlplane.registry.ServiceRegistry;
+import dev.weft.controlplane.registry.SidecarRegistration;
+import dev.weft.controlplane.store.ResourceStore;
+import io.envoyproxy.controlplane.cache.v3.SimpleCache;
+import io.envoyproxy.controlplane.server.V3DiscoveryServer;
+import io.envoyproxy.envoy.config.core.v3.Node;
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The xDS side of the control plane: an ADS gRPC server (java-control-plane's V3DiscoveryServer over a
+ * {@link SimpleCache} keyed by node id) that registers sidecars from their node metadata while their stream is
+ * open, serves each node the snapshot the {@link Translator} computes for it, and keeps per-node sync status for
+ * {@code weft proxy-status}. Call {@link #changed()} after every store or registry change.
+ */
+public final class XdsServer implements AutoCloseable {
+
+    /** Keepalive pings find proxies that vanished without closing their connection, so their TTL starts. */
+    private static final Duration KEEPALIVE_TIME = Duration.ofSeconds(20);
+    private static final Duration KEEPALIVE_TIMEOUT = Duration.ofSeconds(10);
+    private static final Duration CLIENT_KEEPALIVE_MIN = Duration.ofSeconds(5);
+
+    private final Server server;
+    private final ProxyTracker tracker;
+    private final SnapshotPublisher publisher;
+
+    private XdsServer(Server server, ProxyTracker tracker, SnapshotPublisher publisher) {
+        this.server = server;
+        this.tracker = tracker;
+        this.publisher = publisher;
+    }
+
+    /**
+     * Starts serving ADS on {@code host:port} (0: an ephemeral port) from {@code store} and {@code registry}, with
+     * snapshot recomputations run on {@code executor} and coalesced within {@code debounce}.
+     */
+    public static XdsServer start(String host, int port, ResourceStore store, ServiceRegistry registry, Clock clock,
+                                  ScheduledExecutorService executor, Duration debounce) throws IOException {
+        SimpleCache<String> cache = new SimpleCache<>(Node::getId);
+        SnapshotPublisher publisher = new SnapshotPublisher(cache,
+                () -> new MeshModel(store.snapshot(), registry.snapshot()), executor, debounce);
+        ProxyTracker tracker = new ProxyTracker(clock, new ProxyTracker.StreamListener() {
+            @Override
+            public void opened(NodeInfo node) {
+                if (node.registers()) {
+                    registry.sidecarStreamOpened(new SidecarRegistration(node.namespace(), node.instanceName(),
+                            node.service(), node.address(), node.inboundPort(), node.appProtocol(), node.labels()));
+                }
+                publisher.nodeConnected(node);
+            }
+
+            @Override
+            public void request(NodeInfo node) {
+                if (node.registers()) {
+                    registry.sidecarHeartbeat(node.namespace(), node.instanceName());
+                }
+            }
+
+            @Override
+            public void closed(NodeInfo node) {
+                if (node.registers()) {
+                    registry.sidecarStreamClosed(node.namespace(), node.instanceName());
+                }
+                publisher.nodeDisconnected(node);
+            }
+        });
+        V3DiscoveryServer discovery = new V3DiscoveryServer(List.of(tracker), cache);
+        Server server = NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
+                .addService(discovery.getAggregatedDiscoveryServiceImpl())
+                .keepAliveTime(KEEPALIVE_TIME.toMillis(), TimeUnit.MILLISECONDS)
+                .keepAliveTimeout(KEEPALIVE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+                .permitKeepAliveTime(CLIENT_KEEPALIVE_MIN.toMillis(), TimeUnit.MILLISECONDS)
+                .permitKeepAliveWithoutCalls(true)
+                .build()
+                .start();
+        return new XdsServer(server, tracker, publisher);
+    }
+
+    public int port() {
+        return server.getPort();
+    }
+
+    /** Recomputes the snapshots of every connected node shortly (changes within the debounce are coalesced). */
+    public void changed() {
+        publisher.changed();
+    }
+
+    /** The connected xDS clients and their per-type sync status. */
+    public List<ProxyStatus> proxies() {
+        return tracker.proxies();
+    }
+
+    /** Stops accepting streams and ends the open ones, waiting up to five seconds. */
+    @Override
+    public void close() {
+        server.shutdownNow();
+        try {
+            server.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,2 @@
+/** Translation of the store and registry into per-node xDS snapshots, and the ADS server that serves them to sidecars and proxyless gRPC clients and tracks their sync status. */
+package dev.weft.controlplane.xds;
