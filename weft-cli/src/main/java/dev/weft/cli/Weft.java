@@ -3,12 +3,15 @@ package dev.weft.cli;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The {@code weft} command: one entry point for the proxy, the model-server simulator, the demo and load. */
+/** The {@code weft} command: one entry point for the control plane, the proxy, the mesh tools, the model-server simulator,
+ * the demo and load. */
 @Command(name = "weft",
         mixinStandardHelpOptions = true,
         version = "weft 0.1.0",
         description = "Weft: a service mesh for AI model serving.",
-        subcommands = {ProxyCommand.class, ModelServerCommand.class, DemoCommand.class, LoadCommand.class})
+        subcommands = {DemoCommand.class, ControlPlaneCommand.class, ProxyCommand.class, ApplyCommand.class,
+            GetCommand.class, DeleteCommand.class, RegisterCommand.class, DeregisterCommand.class,
+            ProxyStatusCommand.class, ModelServerCommand.class, LoadCommand.class})
 public final class Weft implements Runnable {
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;

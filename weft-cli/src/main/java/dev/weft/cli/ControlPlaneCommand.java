@@ -1,0 +1,76 @@
+package dev.weft.cli;
+
+import dev.weft.controlplane.ControlPlane;
+import dev.weft.controlplane.ControlPlaneConfig;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code weft control-plane}: the registry, resource store, xDS server and API, on an embedded data directory. */
+@Command(name = "control-plane", mixinStandardHelpOptions = true,
+        description = "Run the control plane: service registry, resource store (kept in --data-dir), xDS (ADS) "
+                + "server for sidecars and proxyless gRPC clients, and the HTTP API that weft apply/get/delete use.")
+final class ControlPlaneCommand implements Callable<Integer> {
+    @Option(names = "--data-dir", paramLabel = "DIR",
+            description = "Where the state lives (default: ~/.weft/control-plane).")
+    private Path dataDir;
+
+    @Option(names = "--address", paramLabel = "IP", defaultValue = ControlPlaneConfig.DEFAULT_ADDRESS,
+            description = "Address both ports bind (default: ${DEFAULT-VALUE}).")
+    private String address;
+
+    @Option(names = "--xds-port", paramLabel = "PORT", defaultValue = "" + ControlPlaneConfig.DEFAULT_XDS_PORT,
+            description = "The xDS (ADS, gRPC) port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+    private int xdsPort;
+
+    @Option(names = "--api-port", paramLabel = "PORT", defaultValue = "" + ControlPlaneConfig.DEFAULT_API_PORT,
+            description = "The HTTP API port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+    private int apiPort;
+
+    @Option(names = "--sidecar-ttl", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "How long a sidecar's instance outlives its lost xDS stream (default: 10s).")
+    private Duration sidecarTtl;
+
+    @CommandLine.Spec
+    private CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        ControlPlaneConfig config;
+        try {
+            config = new ControlPlaneConfig(dataDir != null ? dataDir : ControlPlaneConfig.defaultDataDir(), address,
+                    xdsPort, address, apiPort, sidecarTtl != null ? sidecarTtl : ControlPlaneConfig.DEFAULT_SIDECAR_TTL,
+                    Clock.systemUTC(), ControlPlaneConfig.DEFAULT_PUSH_DEBOUNCE);
+        } catch (IllegalArgumentException e) {
+            err.println("weft control-plane: " + e.getMessage().replace("xdsPort", "--xds-port")
+                    .replace("apiPort", "--api-port").replace("sidecarTtl", "--sidecar-ttl"));
+            return 2;
+        }
+        ControlPlane controlPlane;
+        try {
+            controlPlane = ControlPlane.start(config);
+        } catch (IOException e) {
+            err.println("weft control-plane: " + e.getMessage());
+            return 1;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            controlPlane.close();
+            stopped.countDown();
+        }, "weft-stop"));
+        out.printf("weft control-plane ready: xds=%s:%d api=http://%s:%d data-dir=%s%n", address,
+                controlPlane.xdsPort(), address, controlPlane.apiPort(), config.dataDir());
+        out.flush();
+        stopped.await();
+        return 0;
+    }
+}
