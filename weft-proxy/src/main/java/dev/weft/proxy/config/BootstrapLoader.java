@@ -13,6 +13,7 @@ import com.google.protobuf.TypeRegistry;
 import com.google.protobuf.util.JsonFormat;
 import dev.weft.proxy.lb.LoadBalancers;
 import dev.weft.proxy.route.RouteTable;
+import dev.weft.proxy.upstream.CircuitBreakers;
 import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
 import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
@@ -151,8 +152,8 @@ public final class BootstrapLoader {
 
     /**
      * What a load consults besides this package: the supported subset, the route compiler and the
-     * cluster (load-balancing) validator. Tests inject their own; {@link #standard()} wires the
-     * route and lb packages. Immutable once built.
+     * cluster validator (load balancing, circuit breakers). Tests inject their own;
+     * {@link #standard()} wires the route, lb and upstream packages. Immutable once built.
      */
     static final class Wiring {
         private final SupportedFields fields;
@@ -177,7 +178,7 @@ public final class BootstrapLoader {
             this.snapshots = new SnapshotBuilder(subset, routes, clusters);
         }
 
-        /** The production wiring, built once: this package's fields plus the route and lb packages'. */
+        /** The production wiring, built once: this package's fields plus the route, lb and upstream packages'. */
         static Wiring standard() {
             return Standard.INSTANCE;
         }
@@ -194,7 +195,11 @@ public final class BootstrapLoader {
                 BootstrapFields.registerFields(fields);
                 RouteTable.registerFields(fields);
                 LoadBalancers.registerFields(fields);
-                return new Wiring(fields, RouteTable::compile, LoadBalancers::validate);
+                CircuitBreakers.registerFields(fields);
+                return new Wiring(fields, RouteTable::compile, cluster -> {
+                    LoadBalancers.validate(cluster);
+                    CircuitBreakers.validate(cluster);
+                });
             }
         }
     }

@@ -57,7 +57,7 @@ final class SnapshotBuilder {
         RouteTable compile(RouteConfiguration config) throws ConfigException;
     }
 
-    /** Checks a cluster's load-balancing settings; a {@link ConfigException}'s path is relative to it. */
+    /** Checks a cluster's load-balancing and circuit-breaker settings; a {@link ConfigException}'s path is relative to it. */
     @FunctionalInterface
     interface ClusterValidator {
         void validate(Cluster cluster) throws ConfigException;
@@ -273,6 +273,10 @@ final class SnapshotBuilder {
                         requireCluster(weights.get(k).getName(), clusters,
                                 actionPath + ".weighted_clusters.clusters[" + k + "].name");
                     }
+                }
+                for (int k = 0; k < action.getRequestMirrorPoliciesCount(); k++) {
+                    requireCluster(action.getRequestMirrorPolicies(k).getCluster(), clusters,
+                            actionPath + ".request_mirror_policies[" + k + "].cluster");
                 }
             }
         }

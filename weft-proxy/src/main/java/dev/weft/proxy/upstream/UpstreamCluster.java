@@ -7,12 +7,13 @@ import dev.weft.proxy.lb.LoadBalancers;
 import java.util.List;
 
 /**
- * A cluster at run time: its spec, the endpoints it currently resolves to, and the balancer over
- * them. The endpoint set and balancer are replaced together (DNS refresh) and read without locks.
+ * A cluster at run time: its spec, the endpoints it currently resolves to, the balancer over
+ * them, and its circuit breakers. The endpoint set and balancer are replaced together (DNS refresh) and read without locks.
  */
 public final class UpstreamCluster {
     private final ClusterSpec spec;
     private final ClusterStats stats;
+    private final CircuitBreakers breakers;
     private volatile State state;
 
     private record State(List<Endpoint> endpoints, LoadBalancer lb) {}
@@ -20,6 +21,8 @@ public final class UpstreamCluster {
     UpstreamCluster(ClusterSpec spec, ClusterStats stats, List<Endpoint> endpoints) {
         this.spec = spec;
         this.stats = stats;
+        this.breakers = CircuitBreakers.of(spec.proto());
+        stats.trackBreakers(breakers);
         this.state = new State(List.copyOf(endpoints), LoadBalancers.create(spec.proto(), endpoints));
     }
 
@@ -33,6 +36,11 @@ public final class UpstreamCluster {
 
     public ClusterStats stats() {
         return stats;
+    }
+
+    /** Its circuit breakers, shared by every event loop. */
+    public CircuitBreakers breakers() {
+        return breakers;
     }
 
     public List<Endpoint> endpoints() {
