@@ -50,6 +50,8 @@ final class ConnectionPool {
     private boolean http2Connecting;
     /** For ALPN clusters: what the endpoint negotiated last time, null before the first handshake. */
     private Boolean negotiatedHttp2;
+    /** No longer in use for new requests (cluster or endpoint removed): connections close when idle. */
+    private boolean retired;
 
     ConnectionPool(UpstreamCluster cluster, InetSocketAddress address, EventLoop loop, Transport transport) {
         this.cluster = cluster;
@@ -119,6 +121,9 @@ final class ConnectionPool {
                 Http2Connection h2c = (Http2Connection) f.getNow();
                 http2.add(h2c);
                 h2c.openStream(p);
+                if (retired) {
+                    h2c.drain();
+                }
             }
         });
     }
@@ -161,11 +166,34 @@ final class ConnectionPool {
                 // beyond the peer's stream limit the peer refuses the stream, which the router retries
                 c.openStream(w);
             }
+            if (retired) {
+                c.drain();
+            }
         });
     }
 
     void offerHttp1(Http1Connection c) {
         idleHttp1.addLast(c);
+    }
+
+    boolean isRetired() {
+        return retired;
+    }
+
+    /**
+     * Takes the pool out of use: idle connections close now, HTTP/1.1 connections in use close
+     * when their exchange ends, HTTP/2 connections when their last stream ends.
+     */
+    void retire() {
+        assert loop.inEventLoop();
+        retired = true;
+        Http1Connection c;
+        while ((c = idleHttp1.poll()) != null) {
+            c.channel().close();
+        }
+        for (Http2Connection h2 : new ArrayList<>(http2)) {
+            h2.drain();
+        }
     }
 
     void removeHttp1(Http1Connection c) {
