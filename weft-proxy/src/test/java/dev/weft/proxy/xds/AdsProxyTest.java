@@ -34,6 +34,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
@@ -142,6 +143,29 @@ class AdsProxyTest {
 
         assertThat(failures).as("requests failed while routes changed").isEmpty();
         assertThat(count(served, "a") + count(served, "b")).isGreaterThan(300);
+    }
+
+    @Test
+    void aRequestInFlightFinishesOnTheClusterItResolvedWhenAnUpdateRemovesIt() throws Exception {
+        FakeControlPlane cp = controlPlane();
+        ProxyServer proxy = proxy(cp.port());
+        cp.set(NODE, twoClusters("1", "cluster-a"));
+        proxy.configured().get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        CompletableFuture<HttpResponse<String>> slow = client.sendAsync(
+                request(proxy.port("main"), "/delay/1500"), HttpResponse.BodyHandlers.ofString());
+        await().atMost(WAIT).until(() -> a.inFlight() == 1);
+
+        cp.set(NODE, XdsFixtures.snapshot("2", List.of(edsCluster("cluster-b")), List.of(endpoints("cluster-b", b.port())),
+                List.of(listener("main", 0, "main")), List.of(routes("main", "cluster-b"))));
+        awaitApplied(proxy, XdsType.CDS, "2");
+
+        assertThat(proxy.clusters().get("cluster-a")).as("removed for new requests").isNull();
+        assertThat(instance(get(proxy, "main", "/status/200"))).isEqualTo("b");
+        HttpResponse<String> r = slow.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(instance(r)).isEqualTo("a");
+        await().atMost(WAIT).untilAsserted(() -> assertThat(proxy.stats().value("cluster.cluster-a.upstream_cx_active"))
+                .as("the removed cluster's connection closes once its request is done").isZero());
     }
 
     @Test
