@@ -2,6 +2,8 @@ package dev.weft.proxy.config;
 
 import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
 import java.net.InetSocketAddress;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -29,7 +31,7 @@ public record ProxySnapshot(
 
     public ProxySnapshot {
         listeners = List.copyOf(listeners);
-        clusters = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(clusters));
+        clusters = Collections.unmodifiableMap(new LinkedHashMap<>(clusters));
     }
 
     /** Whether this bootstrap asks for its listeners and clusters over ADS. */

@@ -70,7 +70,9 @@ public final class ClusterManager implements AutoCloseable {
         Map<UpstreamCluster, Set<InetSocketAddress>> goneEndpoints = new IdentityHashMap<>();
         for (ClusterSpec spec : specs.values()) {
             UpstreamCluster old = current.get(spec.name());
-            if (old != null && old.spec() == spec) {
+            if (old != null && (old.spec() == spec
+                    || (sameSettings(old.spec(), spec) && old.spec().endpoints().equals(spec.endpoints())))) {
+                // unchanged: the balancer keeps its state (a round-robin position, a ring)
                 next.put(spec.name(), old);
             } else if (old != null && sameSettings(old.spec(), spec)) {
                 List<Endpoint> endpoints = resolve(spec, old.endpoints());

@@ -102,6 +102,8 @@ public final class AdsClient implements AutoCloseable {
     /** Per resource type: what was accepted and what the current stream knows. Confined to the client's thread. */
     private static final class TypeState {
         Map<String, Message> accepted = Map.of();
+        /** Whether a response of this type was ever accepted (an empty one counts). */
+        boolean received;
         String version = "";
         String appliedVersion = "";
         String nonce = "";
@@ -203,8 +205,13 @@ public final class AdsClient implements AutoCloseable {
                 .build();
         Stream s = new Stream(channel);
         stream = s;
-        AggregatedDiscoveryServiceGrpc.newStub(channel).streamAggregatedResources(s);
-        watchConnectivity(s, ConnectivityState.IDLE);
+        try {
+            AggregatedDiscoveryServiceGrpc.newStub(channel).streamAggregatedResources(s);
+        } catch (RuntimeException e) {
+            streamEnded(s, e.toString());
+            return;
+        }
+        watchConnectivity(s);
         // nonces belong to a stream; versions and subscriptions carry over, so an unchanged
         // control plane has nothing to resend
         for (TypeState st : types.values()) {
@@ -221,7 +228,7 @@ public final class AdsClient implements AutoCloseable {
     }
 
     /** Marks the client connected once the channel is READY with this stream open. */
-    private void watchConnectivity(Stream s, ConnectivityState seen) {
+    private void watchConnectivity(Stream s) {
         if (s != stream) {
             return;
         }
@@ -232,7 +239,7 @@ public final class AdsClient implements AutoCloseable {
             log.info("xDS: connected to {}:{}", source.host(), source.port());
             publishStatus();
         }
-        s.channel.notifyWhenStateChanged(now, () -> watchConnectivity(s, now));
+        s.channel.notifyWhenStateChanged(now, () -> watchConnectivity(s));
     }
 
     private void streamEnded(Stream s, String reason) {
@@ -332,8 +339,17 @@ public final class AdsClient implements AutoCloseable {
         } catch (ConfigException e) {
             reject(type, version, e.getMessage());
             return;
+        } catch (RuntimeException e) {
+            // a bug, not a config error: still rejected, so the stream (and the old config) stays up
+            log.error("xDS: checking {} version {} failed", type, version, e);
+            reject(type, version, "internal error: " + e);
+            return;
         }
-        if (candidate.complete()) {
+        // As Envoy, which asks for listeners only once clusters are in: nothing is served before
+        // both CDS and LDS have arrived, so a first listener never routes to clusters not yet known.
+        boolean serve = candidate.complete() && (type == XdsType.CDS || types.get(XdsType.CDS).received)
+                && (type == XdsType.LDS || types.get(XdsType.LDS).received);
+        if (serve) {
             try {
                 applier.apply(candidate.snapshot());
             } catch (IOException | RuntimeException e) {
@@ -343,6 +359,7 @@ public final class AdsClient implements AutoCloseable {
             }
         }
         st.accepted = resources;
+        st.received = true;
         st.version = version;
         st.error = null;
         st.rejectedVersion = null;
@@ -354,7 +371,7 @@ public final class AdsClient implements AutoCloseable {
         Set<String> missing = new TreeSet<>(candidate.missingRoutes());
         missing.addAll(candidate.missingEndpoints());
         warming = missing;
-        if (candidate.complete()) {
+        if (serve) {
             for (Map.Entry<XdsType, TypeState> e : types.entrySet()) {
                 e.getValue().appliedVersion = e.getValue().version;
             }
@@ -362,7 +379,8 @@ public final class AdsClient implements AutoCloseable {
             snapshotsApplied.increment();
             log.info("xDS: serving {}", appliedSnapshot);
         } else {
-            log.info("xDS: accepted {} version {}; waiting for {}", type, version, missing);
+            log.info("xDS: accepted {} version {}; waiting for {}", type, version,
+                    missing.isEmpty() ? "the first " + (types.get(XdsType.CDS).received ? "LDS" : "CDS") : missing);
         }
         if (type == XdsType.LDS) {
             resubscribe(XdsType.RDS, ResourceNames.routes(st.accepted.values()));

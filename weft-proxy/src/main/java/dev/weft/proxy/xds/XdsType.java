@@ -1,6 +1,7 @@
 package dev.weft.proxy.xds;
 
 import com.google.protobuf.Any;
+import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.Parser;
@@ -20,10 +21,11 @@ import java.util.function.Function;
  * and clusters use.
  */
 public enum XdsType {
-    CDS("Cluster", Cluster.parser(), m -> ((Cluster) m).getName(), true),
-    EDS("ClusterLoadAssignment", ClusterLoadAssignment.parser(), m -> ((ClusterLoadAssignment) m).getClusterName(), false),
-    LDS("Listener", Listener.parser(), m -> ((Listener) m).getName(), true),
-    RDS("RouteConfiguration", RouteConfiguration.parser(), m -> ((RouteConfiguration) m).getName(), false);
+    CDS(Cluster.getDescriptor(), Cluster.parser(), m -> ((Cluster) m).getName(), true),
+    EDS(ClusterLoadAssignment.getDescriptor(), ClusterLoadAssignment.parser(),
+            m -> ((ClusterLoadAssignment) m).getClusterName(), false),
+    LDS(Listener.getDescriptor(), Listener.parser(), m -> ((Listener) m).getName(), true),
+    RDS(RouteConfiguration.getDescriptor(), RouteConfiguration.parser(), m -> ((RouteConfiguration) m).getName(), false);
 
     private static final String PREFIX = "type.googleapis.com/";
 
@@ -33,18 +35,12 @@ public enum XdsType {
     private final Function<Message, String> name;
     private final boolean wildcard;
 
-    XdsType(String kind, Parser<? extends Message> parser, Function<Message, String> name, boolean wildcard) {
-        this.kind = kind;
+    XdsType(Descriptor type, Parser<? extends Message> parser, Function<Message, String> name, boolean wildcard) {
+        this.kind = type.getName();
+        this.typeUrl = PREFIX + type.getFullName();
         this.parser = parser;
         this.name = name;
         this.wildcard = wildcard;
-        String pkg = switch (kind) {
-            case "Cluster" -> "envoy.config.cluster.v3.";
-            case "ClusterLoadAssignment" -> "envoy.config.endpoint.v3.";
-            case "Listener" -> "envoy.config.listener.v3.";
-            default -> "envoy.config.route.v3.";
-        };
-        this.typeUrl = PREFIX + pkg + kind;
     }
 
     /** The resource's proto message name, as config error paths use it: {@code Listener[outbound]}. */
