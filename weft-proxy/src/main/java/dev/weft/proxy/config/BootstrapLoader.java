@@ -59,6 +59,18 @@ public final class BootstrapLoader {
         return parse(text, sourceName, Wiring.standard());
     }
 
+    /**
+     * Checks and builds a Bootstrap made in code (the sidecar command builds one with
+     * dynamic_resources pointing at its control plane), as {@link #load} does a file.
+     *
+     * @throws ConfigException naming the field path
+     */
+    public static ProxySnapshot build(Bootstrap bootstrap) throws ConfigException {
+        Wiring wiring = Wiring.standard();
+        wiring.subset.check(bootstrap, "");
+        return wiring.snapshots.build(bootstrap, version(bootstrap.toByteArray()));
+    }
+
     static ProxySnapshot load(Path file, Wiring wiring) throws ConfigException {
         String text;
         try {
@@ -81,7 +93,7 @@ public final class BootstrapLoader {
         }
         Bootstrap bootstrap = builder.build();
         wiring.subset.check(bootstrap, "");
-        return wiring.snapshots.build(bootstrap, version(text));
+        return wiring.snapshots.build(bootstrap, version(text.getBytes(StandardCharsets.UTF_8)));
     }
 
     private static JsonNode readTree(String text, String sourceName) throws ConfigException {
@@ -141,9 +153,9 @@ public final class BootstrapLoader {
         return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     }
 
-    private static String version(String text) {
+    private static String version(byte[] source) {
         try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(source);
             return "static-" + HexFormat.of().formatHex(digest, 0, 6);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every Java platform has SHA-256", e);
@@ -185,6 +197,10 @@ public final class BootstrapLoader {
 
         SupportedFields fields() {
             return fields;
+        }
+
+        SnapshotBuilder snapshots() {
+            return snapshots;
         }
 
         private static final class Standard {

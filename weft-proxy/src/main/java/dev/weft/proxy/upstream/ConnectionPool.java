@@ -68,6 +68,8 @@ final class ConnectionPool {
     /** For ALPN clusters: what the endpoint negotiated last time, null before the first handshake. */
     private Boolean negotiatedHttp2;
     private final GenericFutureListener<Future<UpstreamStream>> pendingFinished;
+    /** No longer in use for new requests (cluster or endpoint removed): connections close when idle. */
+    private boolean retired;
 
     private record Waiter(Promise<UpstreamStream> promise, boolean http1Only) {}
 
@@ -188,6 +190,9 @@ final class ConnectionPool {
                 Http2Connection h2c = (Http2Connection) f.getNow();
                 http2.add(h2c);
                 h2c.openStream(p);
+                if (retired) {
+                    h2c.drain();
+                }
             }
         });
     }
@@ -239,6 +244,9 @@ final class ConnectionPool {
                 // beyond the peer's stream limit the peer refuses the stream, which the router retries
                 c.openStream(w);
             }
+            if (retired) {
+                c.drain();
+            }
         });
     }
 
@@ -258,6 +266,26 @@ final class ConnectionPool {
             return;
         }
         idleHttp1.addLast(c);
+    }
+
+    boolean isRetired() {
+        return retired;
+    }
+
+    /**
+     * Takes the pool out of use: idle connections close now, HTTP/1.1 connections in use close
+     * when their exchange ends, HTTP/2 connections when their last stream ends.
+     */
+    void retire() {
+        assert loop.inEventLoop();
+        retired = true;
+        Http1Connection c;
+        while ((c = idleHttp1.poll()) != null) {
+            c.channel().close();
+        }
+        for (Http2Connection h2 : new ArrayList<>(http2)) {
+            h2.drain();
+        }
     }
 
     void removeHttp1(Http1Connection c) {

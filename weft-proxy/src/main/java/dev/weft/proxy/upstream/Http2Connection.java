@@ -90,6 +90,15 @@ final class Http2Connection extends ChannelInboundHandlerAdapter {
                 });
     }
 
+    /** Takes no new streams and closes once the open ones end (its pool was retired). */
+    void drain() {
+        draining = true;
+        pool.removeHttp2(this);
+        if (activeStreams == 0) {
+            channel.close();
+        }
+    }
+
     /** Called when one of its streams closes. */
     void streamClosed() {
         activeStreams--;

@@ -76,7 +76,8 @@ class CircuitBreakerProxyTest {
             assertThat(up.requestCount()).isEqualTo(2);
             assertThat(proxy.stat("cluster.b.upstream_rq_pending_overflow")).isEqualTo(2);
             assertThat(proxy.stat("http.main.weft_error.overflow")).isEqualTo(2);
-            assertThat(proxy.stat("cluster.b.circuit_breakers.default.remaining_rq")).isEqualTo(2);
+            // a request's slot is given back when its exchange ends, maybe just after the client read it
+            await().atMost(BOUND).until(() -> proxy.stat("cluster.b.circuit_breakers.default.remaining_rq") == 2);
         }
     }
 
@@ -204,7 +205,8 @@ class CircuitBreakerProxyTest {
             assertThat(up.requests()).isEqualTo(3);
             assertThat(proxy.stat("cluster.b.upstream_rq_retry_overflow")).isEqualTo(1);
             assertThat(proxy.stat("cluster.b.upstream_rq_retry")).isEqualTo(1);
-            assertThat(proxy.stat("cluster.b.circuit_breakers.default.remaining_retries")).isEqualTo(1);
+            // the slot is given back when the exchange ends, which may be just after the client read it
+            await().atMost(BOUND).until(() -> proxy.stat("cluster.b.circuit_breakers.default.remaining_retries") == 1);
         }
     }
 
