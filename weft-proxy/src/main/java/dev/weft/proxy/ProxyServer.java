@@ -3,27 +3,20 @@ package dev.weft.proxy;
 import dev.weft.proxy.admin.AdminServer;
 import dev.weft.proxy.config.ListenerSpec;
 import dev.weft.proxy.config.ProxySnapshot;
-import dev.weft.proxy.downstream.ConnectionTracker;
-import dev.weft.proxy.downstream.DrainEvent;
-import dev.weft.proxy.downstream.ListenerInitializer;
+import dev.weft.proxy.downstream.LiveListener;
 import dev.weft.proxy.router.ListenerContext;
 import dev.weft.proxy.stats.Stats;
 import dev.weft.proxy.transport.Transport;
 import dev.weft.proxy.upstream.ClusterManager;
+import dev.weft.proxy.upstream.UpstreamCluster;
 import dev.weft.proxy.upstream.UpstreamPools;
-import io.netty.bootstrap.ServerBootstrap;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelOption;
+import dev.weft.proxy.xds.AdsClient;
+import dev.weft.proxy.xds.XdsStatus;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.WriteBufferWaterMark;
-import io.netty.handler.codec.http2.DefaultHttp2GoAwayFrame;
-import io.netty.handler.codec.http2.Http2Error;
-import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,42 +26,73 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A running proxy: its listeners, clusters, pools, admin endpoint and event loops. Started from a
- * complete snapshot; if any listener cannot bind, everything already started is stopped again and
- * the start fails, so nothing is left half-running.
+ * A running proxy: its listeners, clusters, pools, admin endpoint and event loops, serving one
+ * {@link ProxySnapshot} at a time and moving to the next one live ({@link #apply}).
+ *
+ * <p>Started from a static bootstrap, it binds everything at once; if any listener cannot bind,
+ * everything already started is stopped again and the start fails, so nothing is left half-running.
+ * Started from a bootstrap with dynamic_resources, it binds the admin endpoint, reports not ready
+ * and starts an {@link AdsClient}; listeners are bound when the first complete configuration
+ * arrives ({@link #configured()}).
+ *
+ * <p>An update is atomic for every request: new and changed clusters are published first, then
+ * each listener's context is swapped (one volatile write each), then removed clusters are
+ * withdrawn. A request keeps the route table and cluster it resolved; the next request on a
+ * kept-alive connection uses the new ones. Listeners are diffed by name: same address, the context
+ * is swapped; new (or moved), bound first, so a bind failure rejects the whole update before
+ * anything changes; removed, drained.
  */
 public final class ProxyServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ProxyServer.class);
+    private static final long DRAIN_POLL_MILLIS = 20;
 
-    private final ProxySnapshot snapshot;
+    private final ProxySnapshot bootstrap;
     private final Transport transport;
     private final EventLoopGroup group;
     private final Stats stats = new Stats();
-    private final ClusterManager clusters;
-    private final ConnectionTracker tracker = new ConnectionTracker();
-    private final Map<String, Channel> listeners = new LinkedHashMap<>();
+    private final ClusterManager clusters = new ClusterManager(stats);
+    private final UpstreamPools pools;
+    private final CompletableFuture<Void> configured = new CompletableFuture<>();
     private final CompletableFuture<Void> stopped = new CompletableFuture<>();
-    private AdminServer admin;
-    private volatile boolean ready;
+    private volatile ProxySnapshot snapshot;
+    /** Serving listeners by name; replaced whole under this. */
+    private volatile Map<String, LiveListener> listeners = Map.of();
+    /** Listeners an update removed that still have connections; guarded by this. */
+    private final List<LiveListener> draining = new ArrayList<>();
+    private volatile boolean stopping;
+    /** Guarded by this. */
+    private boolean closed;
+    private volatile AdminServer admin;
+    private volatile AdsClient xds;
 
-    private ProxyServer(ProxySnapshot snapshot, int workers) {
-        this.snapshot = snapshot;
+    private ProxyServer(ProxySnapshot bootstrap, int workers) {
+        this.bootstrap = bootstrap;
+        this.snapshot = bootstrap;
         this.transport = Transport.best();
         this.group = transport.newGroup(workers, new DefaultThreadFactory("weft-worker", true));
-        this.clusters = new ClusterManager(snapshot.clusters(), stats);
+        this.pools = new UpstreamPools(transport, group);
     }
 
     /**
-     * Binds every listener of {@code snapshot} and the admin endpoint.
+     * Starts a proxy from {@code snapshot}. A static snapshot: binds every listener and the admin
+     * endpoint, and is ready on return. A dynamic one ({@link ProxySnapshot#dynamic()}): binds the
+     * admin endpoint, connects to the control plane and returns; {@link #configured()} completes
+     * when the first complete configuration is served (the admin /ready answers 503 until then).
      *
      * @param workers event loops to run (0 for one per core)
-     * @throws IOException naming the listener that could not bind; nothing is left running
+     * @throws IOException naming the listener (or admin address) that could not bind; nothing is left running
      */
     public static ProxyServer start(ProxySnapshot snapshot, int workers) throws IOException {
         int n = workers > 0 ? workers : Runtime.getRuntime().availableProcessors();
         ProxyServer server = new ProxyServer(snapshot, n);
         try {
-            server.bindAll();
+            if (snapshot.dynamic()) {
+                server.startAdmin();
+                server.startXds();
+            } else {
+                server.apply(snapshot);
+                server.startAdmin();
+            }
         } catch (IOException | RuntimeException e) {
             server.close();
             // close() only starts the shutdown; a caller that retries at once must find the ports free
@@ -78,42 +102,111 @@ public final class ProxyServer implements AutoCloseable {
         return server;
     }
 
-    private void bindAll() throws IOException {
-        UpstreamPools pools = new UpstreamPools(transport);
-        for (ListenerSpec spec : snapshot.listeners()) {
-            ListenerContext context = new ListenerContext(spec.http(), clusters, pools, stats);
-            ServerBootstrap b = new ServerBootstrap()
-                    .group(group)
-                    .channel(transport.serverChannelClass())
-                    .option(ChannelOption.SO_BACKLOG, 1024)
-                    .option(ChannelOption.SO_REUSEADDR, true)
-                    .childOption(ChannelOption.TCP_NODELAY, true)
-                    .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(32 * 1024, 64 * 1024))
-                    .childHandler(new ListenerInitializer(spec, context, tracker));
-            // The bind failure is read from the future: sync() would rethrow it undeclared (a native
-            // transport's IOException), past a catch of RuntimeException.
-            ChannelFuture bound = b.bind(spec.address()).awaitUninterruptibly();
-            if (!bound.isSuccess()) {
-                throw new IOException("listener " + spec.name() + ": cannot bind " + spec.address() + ": "
-                        + bound.cause().getMessage(), bound.cause());
+    private void startAdmin() throws IOException {
+        if (bootstrap.adminAddress() != null) {
+            admin = AdminServer.start(this, group, transport, bootstrap.adminAddress());
+        }
+    }
+
+    private synchronized void startXds() {
+        xds = new AdsClient(bootstrap, this::apply, stats);
+        xds.start();
+    }
+
+    /**
+     * Moves the proxy to {@code next}, live: see the class comment. Safe to call from any thread
+     * but the event loops (binding waits); updates are serialised.
+     *
+     * @throws IOException when a new listener cannot bind; then nothing of {@code next} is applied
+     */
+    public synchronized void apply(ProxySnapshot next) throws IOException {
+        if (stopping) {
+            throw new IOException("the proxy is stopping");
+        }
+        Map<String, LiveListener> current = listeners;
+        Map<String, LiveListener> bound = new LinkedHashMap<>();
+        try {
+            for (ListenerSpec spec : next.listeners()) {
+                LiveListener l = current.get(spec.name());
+                if (l == null || !l.configuredAddress().equals(spec.address())) {
+                    bound.put(spec.name(), LiveListener.bind(context(spec), group, transport));
+                }
             }
-            Channel ch = bound.channel();
-            listeners.put(spec.name(), ch);
-            log.info("listener {} on {} ({})", spec.name(), ch.localAddress(), transport);
+        } catch (IOException | RuntimeException e) {
+            bound.values().forEach(LiveListener::close);
+            throw e;
         }
-        if (snapshot.adminAddress() != null) {
-            admin = AdminServer.start(this, group, transport, snapshot.adminAddress());
+
+        ClusterManager.Transition transition = clusters.update(next.clusters());
+        Map<String, LiveListener> serving = new LinkedHashMap<>();
+        List<LiveListener> removed = new ArrayList<>();
+        for (ListenerSpec spec : next.listeners()) {
+            LiveListener fresh = bound.get(spec.name());
+            LiveListener l = current.get(spec.name());
+            if (fresh != null) {
+                if (l != null) {
+                    removed.add(l);
+                }
+                fresh.startAccepting();
+                serving.put(spec.name(), fresh);
+                log.info("listener {} on {} ({})", spec.name(), fresh.localAddress(), transport);
+            } else {
+                if (l.context().spec() != spec) {
+                    l.update(context(spec));
+                }
+                serving.put(spec.name(), l);
+            }
         }
-        ready = true;
+        for (LiveListener l : current.values()) {
+            if (!serving.containsKey(l.name())) {
+                removed.add(l);
+            }
+        }
+        listeners = Collections.unmodifiableMap(serving);
+        transition.commit();
+        for (UpstreamCluster c : transition.retired()) {
+            pools.retire(c);
+        }
+        transition.goneEndpoints().forEach(pools::retireEndpoints);
+        for (LiveListener l : removed) {
+            log.info("listener {} removed; draining its connections", l.name());
+            drain(l, l.context().settings().drainTimeoutMillis());
+        }
+        snapshot = next;
+        configured.complete(null);
+    }
+
+    private ListenerContext context(ListenerSpec spec) {
+        return new ListenerContext(spec, clusters, pools, stats);
+    }
+
+    /** Drains a removed listener; whatever is still open after {@code timeoutMillis} is closed. */
+    private void drain(LiveListener l, long timeoutMillis) {
+        draining.add(l);
+        l.startDraining();
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        group.next().execute(new Runnable() {
+            @Override
+            public void run() {
+                if (l.drained() || System.nanoTime() >= deadline) {
+                    l.close();
+                    synchronized (ProxyServer.this) {
+                        draining.remove(l);
+                    }
+                } else {
+                    group.next().schedule(this, DRAIN_POLL_MILLIS, TimeUnit.MILLISECONDS);
+                }
+            }
+        });
     }
 
     /** The port listener {@code name} is bound to. */
     public int port(String name) {
-        Channel ch = listeners.get(name);
-        if (ch == null) {
+        LiveListener l = listeners.get(name);
+        if (l == null) {
             throw new IllegalArgumentException("no listener named " + name + "; listeners: " + listeners.keySet());
         }
-        return ((InetSocketAddress) ch.localAddress()).getPort();
+        return l.localAddress().getPort();
     }
 
     /** The admin endpoint's port, or -1 when there is none. */
@@ -121,6 +214,7 @@ public final class ProxyServer implements AutoCloseable {
         return admin == null ? -1 : admin.port();
     }
 
+    /** The snapshot being served; for a dynamic proxy, its bootstrap's until the first configuration arrives. */
     public ProxySnapshot snapshot() {
         return snapshot;
     }
@@ -137,9 +231,29 @@ public final class ProxyServer implements AutoCloseable {
         return transport;
     }
 
-    /** Whether every listener is up and the proxy is not draining. */
+    /** The xDS client's state (connection, versions per type, last rejection), or null for a static proxy. */
+    public XdsStatus xdsStatus() {
+        AdsClient c = xds;
+        return c == null ? null : c.status();
+    }
+
+    /**
+     * Completes when the proxy serves its first complete configuration: on return from
+     * {@link #start} for a static bootstrap, when the control plane has delivered listeners,
+     * clusters and everything they name for a dynamic one. Never completes if the proxy stops first.
+     */
+    public CompletableFuture<Void> configured() {
+        return configured;
+    }
+
+    /** Whether the proxy serves a configuration and is not draining. */
     public boolean isReady() {
-        return ready && !tracker.draining();
+        return configured.isDone() && !stopping;
+    }
+
+    /** Whether the proxy is draining or stopped. */
+    public boolean isStopping() {
+        return stopping;
     }
 
     /** Completes when the proxy has stopped. */
@@ -148,29 +262,30 @@ public final class ProxyServer implements AutoCloseable {
     }
 
     /**
-     * Graceful drain: stop accepting, close idle connections, tell HTTP/2 clients GOAWAY, let
-     * in-flight requests finish for at most {@code timeoutMillis}, then stop.
+     * Graceful drain: stop taking configuration, stop accepting, close idle connections, tell
+     * HTTP/2 clients GOAWAY, let in-flight requests finish for at most {@code timeoutMillis}, then stop.
      */
     public CompletableFuture<Void> drainAndStop(long timeoutMillis) {
-        tracker.startDraining();
-        for (Channel ch : listeners.values()) {
-            ch.close();
+        List<LiveListener> all;
+        synchronized (this) {
+            stopping = true;
+            all = new ArrayList<>(listeners.values());
+            all.addAll(draining);
         }
-        for (Channel c : tracker.connections()) {
-            if (c.pipeline().get(Http2FrameCodec.class) != null) {
-                c.writeAndFlush(new DefaultHttp2GoAwayFrame(Http2Error.NO_ERROR));
-            } else {
-                c.pipeline().fireUserEventTriggered(DrainEvent.INSTANCE);
-            }
+        if (xds != null) {
+            xds.close();
+        }
+        for (LiveListener l : all) {
+            l.startDraining();
         }
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
         group.next().execute(new Runnable() {
             @Override
             public void run() {
-                if (tracker.inFlight() <= 0 || System.nanoTime() >= deadline) {
+                if (all.stream().allMatch(l -> l.tracker().inFlight() <= 0) || System.nanoTime() >= deadline) {
                     close();
                 } else {
-                    group.next().schedule(this, 20, TimeUnit.MILLISECONDS);
+                    group.next().schedule(this, DRAIN_POLL_MILLIS, TimeUnit.MILLISECONDS);
                 }
             }
         });
@@ -179,18 +294,27 @@ public final class ProxyServer implements AutoCloseable {
 
     @Override
     public void close() {
-        if (stopped.isDone()) {
-            return;
+        List<LiveListener> all;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            stopping = true;
+            all = new ArrayList<>(listeners.values());
+            all.addAll(draining);
+            listeners = Map.of();
+            draining.clear();
         }
-        ready = false;
-        List<Channel> all = new ArrayList<>(listeners.values());
-        for (Channel ch : all) {
-            ch.close();
+        if (xds != null) {
+            xds.close();
+        }
+        for (LiveListener l : all) {
+            l.close();
         }
         if (admin != null) {
             admin.close();
         }
-        tracker.connections().close();
         clusters.close();
         Thread t = new Thread(() -> {
             group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();

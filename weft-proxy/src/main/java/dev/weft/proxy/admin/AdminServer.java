@@ -5,7 +5,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.util.JsonFormat;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.google.protobuf.Message;
 import dev.weft.proxy.ProxyServer;
+import dev.weft.proxy.config.ProxySnapshot;
+import dev.weft.proxy.xds.XdsStatus;
 import dev.weft.proxy.lb.Endpoint;
 import dev.weft.proxy.transport.Transport;
 import dev.weft.proxy.upstream.UpstreamCluster;
@@ -37,12 +41,13 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.Collection;
 import java.util.Iterator;
 import java.util.Map;
 
 /**
- * The admin endpoint: /ready, /stats, /config_dump, /clusters and /quitquitquit (POST), modelled
- * on Envoy's admin interface so the same habits and scripts work.
+ * The admin endpoint: /ready, /stats, /config_dump, /clusters, /xds (a dynamic proxy's ADS state)
+ * and /quitquitquit (POST), modelled on Envoy's admin interface so the same habits and scripts work.
  */
 public final class AdminServer implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -103,12 +108,15 @@ public final class AdminServer implements AutoCloseable {
             boolean json = "json".equals(first(q, "format"));
             FullHttpResponse resp = switch (q.path()) {
                 case "/ready" -> proxy.isReady() ? text(HttpResponseStatus.OK, "LIVE\n")
-                        : text(HttpResponseStatus.SERVICE_UNAVAILABLE, "DRAINING\n");
+                        : text(HttpResponseStatus.SERVICE_UNAVAILABLE, proxy.isStopping() ? "DRAINING\n" : "INITIALIZING\n");
                 case "/stats" -> json ? json(statsJson()) : text(HttpResponseStatus.OK, statsText(first(q, "filter")));
                 case "/config_dump" -> json(configDump());
                 case "/clusters" -> json ? json(clustersJson()) : text(HttpResponseStatus.OK, clustersText());
+                case "/xds" -> proxy.xdsStatus() == null
+                        ? text(HttpResponseStatus.NOT_FOUND, "this proxy runs a static bootstrap (no dynamic_resources)\n")
+                        : json(xdsJson(proxy.xdsStatus()));
                 case "/quitquitquit" -> quit(req);
-                case "/" -> text(HttpResponseStatus.OK, "weft admin: /ready /stats /config_dump /clusters /quitquitquit (POST)\n");
+                case "/" -> text(HttpResponseStatus.OK, "weft admin: /ready /stats /config_dump /clusters /xds /quitquitquit (POST)\n");
                 default -> text(HttpResponseStatus.NOT_FOUND, "no admin endpoint " + q.path() + "\n");
             };
             boolean keepAlive = HttpUtil.isKeepAlive(req);
@@ -145,14 +153,71 @@ public final class AdminServer implements AutoCloseable {
         }
 
         private JsonNode configDump() {
+            ProxySnapshot snapshot = proxy.snapshot();
             ObjectNode o = JSON.createObjectNode();
-            o.put("version", proxy.snapshot().version());
+            o.put("version", snapshot.version());
             try {
-                JsonNode bootstrap = JSON.readTree(PRINTER.print(proxy.snapshot().source()));
-                redactKeys(bootstrap);
-                o.set("bootstrap", bootstrap);
+                o.set("bootstrap", print(snapshot.source()));
+                if (snapshot.dynamic()) {
+                    // what is being served, as the control plane sent it
+                    ObjectNode d = o.putObject("dynamic_resources");
+                    d.set("listeners", printAll(snapshot.resources().listeners().values()));
+                    d.set("route_configs", printAll(snapshot.resources().routes().values()));
+                    d.set("clusters", printAll(snapshot.resources().clusters().values()));
+                    d.set("endpoints", printAll(snapshot.resources().endpoints().values()));
+                }
             } catch (InvalidProtocolBufferException | com.fasterxml.jackson.core.JsonProcessingException e) {
-                o.put("error", "cannot print the bootstrap: " + e.getMessage());
+                o.put("error", "cannot print the configuration: " + e.getMessage());
+            }
+            return o;
+        }
+
+        private static JsonNode print(Message m) throws InvalidProtocolBufferException, com.fasterxml.jackson.core.JsonProcessingException {
+            JsonNode node = JSON.readTree(PRINTER.print(m));
+            redactKeys(node);
+            return node;
+        }
+
+        private static JsonNode printAll(Collection<? extends Message> messages)
+                throws InvalidProtocolBufferException, com.fasterxml.jackson.core.JsonProcessingException {
+            ArrayNode a = JSON.createArrayNode();
+            for (Message m : messages) {
+                a.add(print(m));
+            }
+            return a;
+        }
+
+        private static JsonNode xdsJson(XdsStatus s) {
+            ObjectNode o = JSON.createObjectNode();
+            o.put("server", s.server());
+            o.put("node_id", s.nodeId());
+            o.put("connected", s.connected());
+            o.put("applied", s.appliedSnapshot());
+            s.warming().forEach(o.putArray("warming")::add);
+            ObjectNode types = o.putObject("types");
+            s.types().entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> {
+                XdsStatus.TypeStatus t = e.getValue();
+                ObjectNode to = types.putObject(e.getKey().name());
+                to.put("type_url", e.getKey().typeUrl());
+                to.put("version", t.version());
+                to.put("applied_version", t.appliedVersion());
+                to.put("nonce", t.nonce());
+                to.put("error", t.error());
+                ArrayNode names = to.putArray("resources");
+                t.resources().forEach(names::add);
+                if (!e.getKey().wildcard()) {
+                    ArrayNode subscribed = to.putArray("subscribed");
+                    t.subscribed().forEach(subscribed::add);
+                }
+            });
+            if (s.lastRejection() != null) {
+                ObjectNode r = o.putObject("last_rejection");
+                r.put("type", s.lastRejection().type().name());
+                r.put("version", s.lastRejection().version());
+                r.put("reason", s.lastRejection().reason());
+                r.put("at", s.lastRejection().at().toString());
+            } else {
+                o.putNull("last_rejection");
             }
             return o;
         }

@@ -5,6 +5,11 @@ import io.envoyproxy.envoy.config.bootstrap.v3.Admin;
 import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.Address;
+import io.envoyproxy.envoy.config.core.v3.AggregatedConfigSource;
+import io.envoyproxy.envoy.config.core.v3.ApiConfigSource;
+import io.envoyproxy.envoy.config.core.v3.ConfigSource;
+import io.envoyproxy.envoy.config.core.v3.GrpcService;
+import io.envoyproxy.envoy.config.core.v3.Locality;
 import io.envoyproxy.envoy.config.core.v3.DataSource;
 import io.envoyproxy.envoy.config.core.v3.Http1ProtocolOptions;
 import io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions;
@@ -21,6 +26,7 @@ import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.Rds;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext;
@@ -32,8 +38,9 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The part of Envoy's v3 bootstrap that the config package itself interprets (node, admin,
- * listeners, the http_connection_manager, TLS, clusters and their endpoints); docs/envoy-compat.md
+ * The part of Envoy's v3 bootstrap and xDS resources that the config package itself interprets
+ * (node, admin, dynamic_resources, listeners, the http_connection_manager, TLS, clusters and their
+ * endpoints); docs/envoy-compat.md
  * documents each field. Route and load-balancing fields are registered by their own packages.
  */
 public final class BootstrapFields {
@@ -50,12 +57,19 @@ public final class BootstrapFields {
 
     /** Registers the bootstrap fields this package implements. */
     public static void registerFields(SupportedFields fields) {
-        fields.allow(Bootstrap.getDescriptor(), "node", "admin", "static_resources")
-                .allow(Node.getDescriptor(), "id", "cluster")
+        fields.allow(Bootstrap.getDescriptor(), "node", "admin", "static_resources", "dynamic_resources")
+                .allow(Node.getDescriptor(), "id", "cluster", "metadata")
                 .allow(Admin.getDescriptor(), "address")
                 .allow(Address.getDescriptor(), "socket_address")
                 .allow(SocketAddress.getDescriptor(), "address", "port_value")
                 .allow(Bootstrap.StaticResources.getDescriptor(), "listeners", "clusters")
+                // xDS: one ADS stream, every config source ads {}
+                .allow(Bootstrap.DynamicResources.getDescriptor(), "ads_config", "lds_config", "cds_config")
+                .allow(ApiConfigSource.getDescriptor(), "api_type", "transport_api_version", "grpc_services")
+                .allow(GrpcService.getDescriptor(), "envoy_grpc")
+                .allow(GrpcService.EnvoyGrpc.getDescriptor(), "cluster_name")
+                .allow(ConfigSource.getDescriptor(), "ads", "resource_api_version")
+                .allow(AggregatedConfigSource.getDescriptor())
                 // listeners
                 .allow(Listener.getDescriptor(), "name", "address", "filter_chains")
                 .allow(FilterChain.getDescriptor(), "filters", "transport_socket")
@@ -71,7 +85,8 @@ public final class BootstrapFields {
                 .allow(HttpConnectionManager.getDescriptor(), "stat_prefix", "codec_type", "route_config",
                         "http_filters", "max_request_headers_kb", "request_timeout", "stream_idle_timeout",
                         "drain_timeout", "use_remote_address", "generate_request_id", "http2_protocol_options",
-                        "upgrade_configs")
+                        "upgrade_configs", "rds")
+                .allow(Rds.getDescriptor(), "config_source", "route_config_name")
                 .allow(HttpConnectionManager.UpgradeConfig.getDescriptor(), "upgrade_type")
                 .allow(HttpFilter.getDescriptor(), "name", "typed_config")
                 .allow(Router.getDescriptor())
@@ -82,9 +97,12 @@ public final class BootstrapFields {
                 .allow(Cluster.getDescriptor(), "name", "type", "connect_timeout", "dns_refresh_rate", "dns_lookup_family",
                         "load_assignment", "per_connection_buffer_limit_bytes", "max_requests_per_connection",
                         "common_http_protocol_options", "http2_protocol_options",
-                        "typed_extension_protocol_options", "transport_socket")
+                        "typed_extension_protocol_options", "transport_socket", "eds_cluster_config")
+                .allow(Cluster.EdsClusterConfig.getDescriptor(), "eds_config", "service_name")
                 .allow(ClusterLoadAssignment.getDescriptor(), "cluster_name", "endpoints")
-                .allow(LocalityLbEndpoints.getDescriptor(), "priority", "lb_endpoints")
+                // locality is informational: Weft has no zone-aware balancing, and neither has Envoy without a local cluster
+                .allow(LocalityLbEndpoints.getDescriptor(), "locality", "priority", "lb_endpoints")
+                .allow(Locality.getDescriptor(), "region", "zone", "sub_zone")
                 .allow(LbEndpoint.getDescriptor(), "endpoint", "load_balancing_weight", "health_status")
                 .allow(Endpoint.getDescriptor(), "address")
                 .allow(io.envoyproxy.envoy.config.core.v3.HttpProtocolOptions.getDescriptor(),

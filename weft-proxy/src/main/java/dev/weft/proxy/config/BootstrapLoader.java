@@ -13,6 +13,7 @@ import com.google.protobuf.TypeRegistry;
 import com.google.protobuf.util.JsonFormat;
 import dev.weft.proxy.lb.LoadBalancers;
 import dev.weft.proxy.route.RouteTable;
+import dev.weft.proxy.upstream.CircuitBreakers;
 import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
 import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
@@ -58,6 +59,18 @@ public final class BootstrapLoader {
         return parse(text, sourceName, Wiring.standard());
     }
 
+    /**
+     * Checks and builds a Bootstrap made in code (the sidecar command builds one with
+     * dynamic_resources pointing at its control plane), as {@link #load} does a file.
+     *
+     * @throws ConfigException naming the field path
+     */
+    public static ProxySnapshot build(Bootstrap bootstrap) throws ConfigException {
+        Wiring wiring = Wiring.standard();
+        wiring.subset.check(bootstrap, "");
+        return wiring.snapshots.build(bootstrap, version(bootstrap.toByteArray()));
+    }
+
     static ProxySnapshot load(Path file, Wiring wiring) throws ConfigException {
         String text;
         try {
@@ -80,7 +93,7 @@ public final class BootstrapLoader {
         }
         Bootstrap bootstrap = builder.build();
         wiring.subset.check(bootstrap, "");
-        return wiring.snapshots.build(bootstrap, version(text));
+        return wiring.snapshots.build(bootstrap, version(text.getBytes(StandardCharsets.UTF_8)));
     }
 
     private static JsonNode readTree(String text, String sourceName) throws ConfigException {
@@ -140,9 +153,9 @@ public final class BootstrapLoader {
         return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     }
 
-    private static String version(String text) {
+    private static String version(byte[] source) {
         try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(source);
             return "static-" + HexFormat.of().formatHex(digest, 0, 6);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every Java platform has SHA-256", e);
@@ -151,8 +164,8 @@ public final class BootstrapLoader {
 
     /**
      * What a load consults besides this package: the supported subset, the route compiler and the
-     * cluster (load-balancing) validator. Tests inject their own; {@link #standard()} wires the
-     * route and lb packages. Immutable once built.
+     * cluster validator (load balancing, circuit breakers). Tests inject their own;
+     * {@link #standard()} wires the route, lb and upstream packages. Immutable once built.
      */
     static final class Wiring {
         private final SupportedFields fields;
@@ -177,13 +190,17 @@ public final class BootstrapLoader {
             this.snapshots = new SnapshotBuilder(subset, routes, clusters);
         }
 
-        /** The production wiring, built once: this package's fields plus the route and lb packages'. */
+        /** The production wiring, built once: this package's fields plus the route, lb and upstream packages'. */
         static Wiring standard() {
             return Standard.INSTANCE;
         }
 
         SupportedFields fields() {
             return fields;
+        }
+
+        SnapshotBuilder snapshots() {
+            return snapshots;
         }
 
         private static final class Standard {
@@ -194,7 +211,11 @@ public final class BootstrapLoader {
                 BootstrapFields.registerFields(fields);
                 RouteTable.registerFields(fields);
                 LoadBalancers.registerFields(fields);
-                return new Wiring(fields, RouteTable::compile, LoadBalancers::validate);
+                CircuitBreakers.registerFields(fields);
+                return new Wiring(fields, RouteTable::compile, cluster -> {
+                    LoadBalancers.validate(cluster);
+                    CircuitBreakers.validate(cluster);
+                });
             }
         }
     }

@@ -9,7 +9,7 @@ import java.util.List;
  *
  * @param name                         cluster name
  * @param type                         how endpoints are discovered
- * @param endpoints                    the load_assignment's endpoints, unresolved
+ * @param endpoints                    the load_assignment's (EDS: the ClusterLoadAssignment's) endpoints, unresolved
  * @param proto                        the validated Cluster proto (load-balancer settings are read from it)
  * @param connectTimeoutMillis         connect_timeout (default 5 s)
  * @param idleTimeoutMillis            an idle pooled connection is closed after this (default 1 h), 0 for never
@@ -39,7 +39,7 @@ public record ClusterSpec(
     }
 
     /** Cluster discovery types Weft supports. */
-    public enum DiscoveryType { STATIC, STRICT_DNS, LOGICAL_DNS }
+    public enum DiscoveryType { STATIC, STRICT_DNS, LOGICAL_DNS, EDS }
 
     /** The HTTP version spoken to the cluster; ALPN picks between the two on TLS clusters. */
     public enum UpstreamProtocol { HTTP1, HTTP2, ALPN }

@@ -12,9 +12,13 @@ import dev.weft.proxy.route.RouteTable;
 import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.Address;
+import io.envoyproxy.envoy.config.core.v3.ApiConfigSource;
+import io.envoyproxy.envoy.config.core.v3.ApiVersion;
+import io.envoyproxy.envoy.config.core.v3.ConfigSource;
 import io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions;
 import io.envoyproxy.envoy.config.core.v3.SocketAddress;
 import io.envoyproxy.envoy.config.core.v3.TransportSocket;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
 import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
 import io.envoyproxy.envoy.config.listener.v3.Filter;
@@ -37,6 +41,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -45,7 +50,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Turns a Bootstrap already checked against the supported subset into a {@link ProxySnapshot}:
+ * Turns a Bootstrap already checked against the supported subset (and, for a dynamic proxy, the xDS
+ * resources it accepted) into a {@link ProxySnapshot}:
  * applies Envoy's defaults, checks what the descriptors cannot (unique names, ports, endpoint
  * addresses, the extensions in use, route-to-cluster references) and builds the TLS contexts.
  * Errors name the field path.
@@ -57,7 +63,7 @@ final class SnapshotBuilder {
         RouteTable compile(RouteConfiguration config) throws ConfigException;
     }
 
-    /** Checks a cluster's load-balancing settings; a {@link ConfigException}'s path is relative to it. */
+    /** Checks a cluster's load-balancing and circuit-breaker settings; a {@link ConfigException}'s path is relative to it. */
     @FunctionalInterface
     interface ClusterValidator {
         void validate(Cluster cluster) throws ConfigException;
@@ -82,12 +88,12 @@ final class SnapshotBuilder {
     private static final String H2 = "h2";
     private static final String HTTP11 = "http/1.1";
 
-    private final SubsetChecker unpacker;
+    private final SubsetChecker subset;
     private final RouteCompiler routes;
     private final ClusterValidator clusterValidator;
 
-    SnapshotBuilder(SubsetChecker unpacker, RouteCompiler routes, ClusterValidator clusterValidator) {
-        this.unpacker = unpacker;
+    SnapshotBuilder(SubsetChecker subset, RouteCompiler routes, ClusterValidator clusterValidator) {
+        this.subset = subset;
         this.routes = routes;
         this.clusterValidator = clusterValidator;
     }
@@ -105,7 +111,7 @@ final class SnapshotBuilder {
                 throw new ConfigException(path + ".name", "duplicate cluster name \"" + c.getName()
                         + "\" (also static_resources.clusters[" + earlier + "])");
             }
-            clusters.put(c.getName(), cluster(c, path));
+            clusters.put(c.getName(), cluster(c, path, null));
         }
         List<ListenerSpec> listeners = new ArrayList<>();
         Map<String, Integer> listenerIndex = new HashMap<>();
@@ -118,7 +124,7 @@ final class SnapshotBuilder {
                 throw new ConfigException(path + ".name", "duplicate listener name \"" + l.getName()
                         + "\" (also static_resources.listeners[" + earlier + "])");
             }
-            listeners.add(listener(l, path, clusters.keySet()));
+            listeners.add(listener(l, path, new Routes(clusters.keySet(), null)));
         }
         InetSocketAddress admin = null;
         if (bootstrap.hasAdmin()) {
@@ -127,15 +133,148 @@ final class SnapshotBuilder {
             }
             admin = ipAddress(bootstrap.getAdmin().getAddress(), "admin.address");
         }
-        if (listeners.isEmpty() && admin == null) {
+        XdsSource xds = bootstrap.hasDynamicResources() ? xdsSource(bootstrap, clusters) : null;
+        if (listeners.isEmpty() && admin == null && xds == null) {
             throw new ConfigException("static_resources.listeners", "at least one listener (or an admin address) is required");
         }
-        return new ProxySnapshot(version, listeners, clusters, admin, bootstrap);
+        return new ProxySnapshot(version, listeners, clusters, admin, bootstrap, xds, XdsResources.EMPTY);
+    }
+
+    /**
+     * The snapshot of a dynamic proxy: {@code base} (built from its bootstrap) plus the xDS
+     * resources. Paths start at the resource, e.g. {@code Listener[outbound].filter_chains[0]}.
+     * RDS and EDS resources that are named but absent are reported as missing, not as errors: the
+     * candidate is then valid but still warming.
+     */
+    XdsSnapshots.Candidate build(ProxySnapshot base, XdsResources resources, String version) throws ConfigException {
+        Set<String> missingRoutes = new LinkedHashSet<>();
+        Set<String> missingEndpoints = new LinkedHashSet<>();
+        Map<String, ClusterSpec> clusters = new LinkedHashMap<>(base.clusters());
+        for (Map.Entry<String, Cluster> e : resources.clusters().entrySet()) {
+            Cluster c = e.getValue();
+            String path = "Cluster[" + e.getKey() + "]";
+            subset.check(c, path);
+            requireName(c.getName(), path);
+            if (base.clusters().containsKey(c.getName())) {
+                throw new ConfigException(path + ".name", "a static cluster \"" + c.getName()
+                        + "\" exists; CDS cannot replace it");
+            }
+            clusters.put(c.getName(), cluster(c, path, new Eds(resources.endpoints(), missingEndpoints)));
+        }
+        List<ListenerSpec> listeners = new ArrayList<>(base.listeners());
+        Set<String> listenerNames = new HashSet<>();
+        base.listeners().forEach(l -> listenerNames.add(l.name()));
+        Routes routes = new Routes(null, new Rds(resources.routes(), missingRoutes));
+        for (Map.Entry<String, Listener> e : resources.listeners().entrySet()) {
+            Listener l = e.getValue();
+            String path = "Listener[" + e.getKey() + "]";
+            if (l.hasApiListener()) {
+                throw new ConfigException(path + ".api_listener", "is for proxyless gRPC clients; a Weft proxy "
+                        + "serves listeners with an address and filter_chains");
+            }
+            subset.check(l, path);
+            requireName(l.getName(), path);
+            if (!listenerNames.add(l.getName())) {
+                throw new ConfigException(path + ".name", "a static listener \"" + l.getName()
+                        + "\" exists; LDS cannot replace it");
+            }
+            listeners.add(listener(l, path, routes));
+        }
+        ProxySnapshot snapshot = new ProxySnapshot(version, listeners, clusters, base.adminAddress(), base.source(),
+                base.xds(), resources);
+        return new XdsSnapshots.Candidate(snapshot, missingRoutes, missingEndpoints);
+    }
+
+    // ---- dynamic_resources
+
+    private static XdsSource xdsSource(Bootstrap bootstrap, Map<String, ClusterSpec> clusters) throws ConfigException {
+        Bootstrap.DynamicResources d = bootstrap.getDynamicResources();
+        String path = "dynamic_resources";
+        if (!d.hasAdsConfig()) {
+            throw new ConfigException(path + ".ads_config", "is required (Weft fetches its configuration over ADS)");
+        }
+        ApiConfigSource ads = d.getAdsConfig();
+        String adsPath = path + ".ads_config";
+        if (ads.getApiType() != ApiConfigSource.ApiType.GRPC) {
+            throw new ConfigException(adsPath + ".api_type", ads.getApiType() + " is not supported by Weft (supported: GRPC)");
+        }
+        if (ads.getTransportApiVersion() != ApiVersion.V3) {
+            throw new ConfigException(adsPath + ".transport_api_version", "must be V3, got " + ads.getTransportApiVersion());
+        }
+        if (ads.getGrpcServicesCount() != 1) {
+            throw new ConfigException(adsPath + ".grpc_services", "exactly one gRPC service is supported, got "
+                    + ads.getGrpcServicesCount());
+        }
+        String servicePath = adsPath + ".grpc_services[0].envoy_grpc";
+        if (!ads.getGrpcServices(0).hasEnvoyGrpc()) {
+            throw new ConfigException(servicePath, "is required (the control plane is reached through a static cluster)");
+        }
+        String name = ads.getGrpcServices(0).getEnvoyGrpc().getClusterName();
+        String namePath = servicePath + ".cluster_name";
+        if (name.isEmpty()) {
+            throw new ConfigException(namePath, "is required");
+        }
+        ClusterSpec cluster = clusters.get(name);
+        if (cluster == null) {
+            throw new ConfigException(namePath, "unknown cluster \"" + name + "\" (it must be a static cluster)");
+        }
+        if (cluster.protocol() != UpstreamProtocol.HTTP2) {
+            throw new ConfigException(namePath, "cluster \"" + name + "\" must speak HTTP/2 for gRPC (set http2_protocol_options)");
+        }
+        if (cluster.tls() != null) {
+            throw new ConfigException(namePath, "cluster \"" + name + "\" has TLS, which Weft does not use to reach "
+                    + "the control plane yet (plaintext only)");
+        }
+        if (cluster.endpoints().isEmpty()) {
+            throw new ConfigException(namePath, "cluster \"" + name + "\" has no endpoint");
+        }
+        requireAds(d.hasLdsConfig(), d.getLdsConfig(), path + ".lds_config");
+        requireAds(d.hasCdsConfig(), d.getCdsConfig(), path + ".cds_config");
+        if (bootstrap.getNode().getId().isEmpty()) {
+            throw new ConfigException("node.id", "is required with dynamic_resources (the control plane tells proxies apart by it)");
+        }
+        EndpointSpec endpoint = cluster.endpoints().get(0);
+        return new XdsSource(name, endpoint.host(), endpoint.port(), bootstrap.getNode());
+    }
+
+    /** A config_source must be {@code ads: {}}: everything comes over the one ADS stream. */
+    private static void requireAds(boolean present, ConfigSource source, String path) throws ConfigException {
+        if (!present) {
+            throw new ConfigException(path, "is required (ads: {})");
+        }
+        if (source.getConfigSourceSpecifierCase() != ConfigSource.ConfigSourceSpecifierCase.ADS) {
+            throw new ConfigException(path, "only ads: {} is supported by Weft (everything comes over the ADS stream)");
+        }
+        if (source.getResourceApiVersion() != ApiVersion.AUTO && source.getResourceApiVersion() != ApiVersion.V3) {
+            throw new ConfigException(path + ".resource_api_version", "must be V3, got " + source.getResourceApiVersion());
+        }
+    }
+
+    /** Where a build finds route configurations named by {@code rds}, and what it found missing. */
+    private record Rds(Map<String, RouteConfiguration> configs, Set<String> missing) {}
+
+    /** Where a build finds the ClusterLoadAssignments of EDS clusters, and what it found missing. */
+    private record Eds(Map<String, ClusterLoadAssignment> assignments, Set<String> missing) {}
+
+    /**
+     * How a build resolves a listener's routes. {@code clusters} null: references are not checked,
+     * since over xDS a route may name a cluster CDS has not delivered yet (or has just removed); such
+     * a request gets 503 cluster_not_found, as in Envoy. {@code rds} null: a static bootstrap.
+     */
+    private static final class Routes {
+        final Set<String> clusters;
+        final Rds rds;
+        final Map<String, RouteTable> compiled = new HashMap<>();
+
+        Routes(Set<String> clusters, Rds rds) {
+            this.clusters = clusters;
+            this.rds = rds;
+        }
     }
 
     // ---- listeners
 
-    private ListenerSpec listener(Listener l, String path, Set<String> clusters) throws ConfigException {
+    private ListenerSpec listener(Listener l, String path, Routes routes) throws ConfigException {
         if (!l.hasAddress()) {
             throw new ConfigException(path + ".address", "is required");
         }
@@ -155,7 +294,7 @@ final class SnapshotBuilder {
         requireExtension(filter.getName(), BootstrapFields.HTTP_CONNECTION_MANAGER, filterPath);
         HttpConnectionManager hcm = unpack(filter.hasTypedConfig(), filter.getTypedConfig(),
                 HttpConnectionManager.getDefaultInstance(), filterPath + ".typed_config");
-        HttpSettings http = http(hcm, filterPath + ".typed_config", clusters);
+        HttpSettings http = http(hcm, filterPath + ".typed_config", routes);
         SslContext tls = null;
         if (chain.hasTransportSocket()) {
             String tsPath = chainPath + ".transport_socket";
@@ -173,7 +312,7 @@ final class SnapshotBuilder {
         return new ListenerSpec(l.getName(), address, http, tls);
     }
 
-    private HttpSettings http(HttpConnectionManager h, String path, Set<String> clusters) throws ConfigException {
+    private HttpSettings http(HttpConnectionManager h, String path, Routes routing) throws ConfigException {
         if (h.getStatPrefix().isEmpty()) {
             throw new ConfigException(path + ".stat_prefix", "is required");
         }
@@ -184,17 +323,7 @@ final class SnapshotBuilder {
             default -> throw new ConfigException(path + ".codec_type",
                     h.getCodecType() + " is not supported by Weft (supported: AUTO, HTTP1, HTTP2)");
         };
-        if (!h.hasRouteConfig()) {
-            throw new ConfigException(path + ".route_config", "is required (an inline route configuration; rds is not supported)");
-        }
-        String routePath = path + ".route_config";
-        RouteTable table;
-        try {
-            table = routes.compile(h.getRouteConfig());
-        } catch (ConfigException e) {
-            throw e.under(routePath);
-        }
-        checkClusterReferences(h.getRouteConfig(), clusters, routePath);
+        RouteTable table = routeTable(h, path, routing);
         httpFilters(h, path);
 
         int headersKb = h.hasMaxRequestHeadersKb() ? h.getMaxRequestHeadersKb().getValue() : DEFAULT_MAX_REQUEST_HEADERS_KB;
@@ -237,6 +366,53 @@ final class SnapshotBuilder {
                 upgrades);
     }
 
+    private RouteTable routeTable(HttpConnectionManager h, String path, Routes routing) throws ConfigException {
+        if (h.hasRouteConfig()) {
+            String routePath = path + ".route_config";
+            RouteTable table;
+            try {
+                table = routes.compile(h.getRouteConfig());
+            } catch (ConfigException e) {
+                throw e.under(routePath);
+            }
+            if (routing.clusters != null) {
+                checkClusterReferences(h.getRouteConfig(), routing.clusters, routePath);
+            }
+            return table;
+        }
+        if (!h.hasRds()) {
+            throw new ConfigException(path, "one of route_config, rds is required");
+        }
+        String rdsPath = path + ".rds";
+        if (routing.rds == null) {
+            throw new ConfigException(rdsPath, "needs dynamic_resources (ADS); a static bootstrap uses an inline route_config");
+        }
+        requireAds(h.getRds().hasConfigSource(), h.getRds().getConfigSource(), rdsPath + ".config_source");
+        String name = h.getRds().getRouteConfigName();
+        if (name.isEmpty()) {
+            throw new ConfigException(rdsPath + ".route_config_name", "is required");
+        }
+        RouteTable table = routing.compiled.get(name);
+        if (table != null) {
+            return table;
+        }
+        RouteConfiguration config = routing.rds.configs().get(name);
+        if (config == null) {
+            // still warming: the table is never served, the candidate only validates
+            routing.rds.missing().add(name);
+            config = RouteConfiguration.getDefaultInstance();
+        }
+        String configPath = "RouteConfiguration[" + name + "]";
+        subset.check(config, configPath);
+        try {
+            table = routes.compile(config);
+        } catch (ConfigException e) {
+            throw e.under(configPath);
+        }
+        routing.compiled.put(name, table);
+        return table;
+    }
+
     /** Weft's router is built in: the chain must be exactly Envoy's router filter, configured empty. */
     private void httpFilters(HttpConnectionManager h, String path) throws ConfigException {
         if (h.getHttpFiltersCount() == 0) {
@@ -274,6 +450,10 @@ final class SnapshotBuilder {
                                 actionPath + ".weighted_clusters.clusters[" + k + "].name");
                     }
                 }
+                for (int k = 0; k < action.getRequestMirrorPoliciesCount(); k++) {
+                    requireCluster(action.getRequestMirrorPolicies(k).getCluster(), clusters,
+                            actionPath + ".request_mirror_policies[" + k + "].cluster");
+                }
             }
         }
     }
@@ -287,13 +467,20 @@ final class SnapshotBuilder {
     // ---- clusters
 
     @SuppressWarnings("deprecation") // dns_refresh_rate: deprecated in Envoy, still the common way to set it
-    private ClusterSpec cluster(Cluster c, String path) throws ConfigException {
+    private ClusterSpec cluster(Cluster c, String path, Eds eds) throws ConfigException {
         DiscoveryType type = switch (c.getType()) {
             case STATIC -> DiscoveryType.STATIC;
             case STRICT_DNS -> DiscoveryType.STRICT_DNS;
             case LOGICAL_DNS -> DiscoveryType.LOGICAL_DNS;
+            case EDS -> {
+                if (eds == null) {
+                    throw new ConfigException(path + ".type", "EDS is supported for clusters that arrive over CDS, "
+                            + "not in static_resources");
+                }
+                yield DiscoveryType.EDS;
+            }
             default -> throw new ConfigException(path + ".type",
-                    c.getType() + " is not supported by Weft (supported: STATIC, STRICT_DNS, LOGICAL_DNS)");
+                    c.getType() + " is not supported by Weft (supported: STATIC, STRICT_DNS, LOGICAL_DNS, EDS)");
         };
         try {
             clusterValidator.validate(c);
@@ -314,7 +501,11 @@ final class SnapshotBuilder {
             throw new ConfigException(path + ".dns_lookup_family", "value " + c.getDnsLookupFamilyValue()
                     + " is not supported (expected: AUTO, V4_ONLY, V6_ONLY, V4_PREFERRED or ALL)");
         }
-        List<EndpointSpec> endpoints = endpoints(c, type, path + ".load_assignment");
+        List<EndpointSpec> endpoints = type == DiscoveryType.EDS ? edsEndpoints(c, path, eds)
+                : endpoints(c.getLoadAssignment(), type, path + ".load_assignment");
+        if (type != DiscoveryType.EDS && c.hasEdsClusterConfig()) {
+            throw new ConfigException(path + ".eds_cluster_config", "is only for clusters of type EDS");
+        }
 
         Protocol protocol = protocol(c, path);
         SslContext tls = null;
@@ -341,9 +532,37 @@ final class SnapshotBuilder {
                 protocol.maxRequestsPerConnection, protocol.protocol, tls, sni, dnsRefresh, bufferLimit);
     }
 
-    private static List<EndpointSpec> endpoints(Cluster c, DiscoveryType type, String path) throws ConfigException {
+    /** An EDS cluster's endpoints: its ClusterLoadAssignment's, none while that has not arrived. */
+    private List<EndpointSpec> edsEndpoints(Cluster c, String path, Eds eds) throws ConfigException {
+        if (c.hasLoadAssignment()) {
+            throw new ConfigException(path + ".load_assignment", "cannot be set on an EDS cluster (its endpoints come over EDS)");
+        }
+        if (!c.hasEdsClusterConfig()) {
+            throw new ConfigException(path + ".eds_cluster_config", "is required for an EDS cluster");
+        }
+        Cluster.EdsClusterConfig config = c.getEdsClusterConfig();
+        requireAds(config.hasEdsConfig(), config.getEdsConfig(), path + ".eds_cluster_config.eds_config");
+        String service = edsServiceName(c);
+        ClusterLoadAssignment assignment = eds.assignments().get(service);
+        if (assignment == null) {
+            eds.missing().add(service);
+            return List.of();
+        }
+        String claPath = "ClusterLoadAssignment[" + service + "]";
+        subset.check(assignment, claPath);
+        return endpoints(assignment, DiscoveryType.EDS, claPath);
+    }
+
+    /** The EDS resource name of an EDS cluster: eds_cluster_config.service_name, else the cluster name. */
+    static String edsServiceName(Cluster c) {
+        String service = c.getEdsClusterConfig().getServiceName();
+        return service.isEmpty() ? c.getName() : service;
+    }
+
+    private static List<EndpointSpec> endpoints(ClusterLoadAssignment assignment, DiscoveryType type, String path)
+            throws ConfigException {
         List<EndpointSpec> endpoints = new ArrayList<>();
-        List<LocalityLbEndpoints> localities = c.getLoadAssignment().getEndpointsList();
+        List<LocalityLbEndpoints> localities = assignment.getEndpointsList();
         for (int i = 0; i < localities.size(); i++) {
             LocalityLbEndpoints locality = localities.get(i);
             for (int j = 0; j < locality.getLbEndpointsCount(); j++) {
@@ -354,9 +573,10 @@ final class SnapshotBuilder {
                 }
                 String addressPath = lbPath + ".endpoint.address";
                 SocketAddress sa = socketAddress(lb.getEndpoint().getAddress(), addressPath);
-                if (type == DiscoveryType.STATIC && NetUtil.createInetAddressFromIpAddressString(sa.getAddress()) == null) {
+                if ((type == DiscoveryType.STATIC || type == DiscoveryType.EDS) && NetUtil.createInetAddressFromIpAddressString(sa.getAddress()) == null) {
                     throw new ConfigException(addressPath + ".socket_address.address", "\"" + sa.getAddress()
-                            + "\" is not an IP address (a STATIC cluster needs IP literals; use STRICT_DNS for names)");
+                            + "\" is not an IP address (" + (type == DiscoveryType.EDS ? "EDS endpoints are IP literals"
+                            : "a STATIC cluster needs IP literals; use STRICT_DNS for names") + ")");
                 }
                 int weight = 1;
                 if (lb.hasLoadBalancingWeight()) {
@@ -485,7 +705,7 @@ final class SnapshotBuilder {
         if (!url.substring(url.lastIndexOf('/') + 1).equals(expected)) {
             throw new ConfigException(path, "expected " + expected + ", got " + url);
         }
-        return (T) unpacker.unpack(any, path);
+        return (T) subset.unpack(any, path);
     }
 
     private static SocketAddress socketAddress(Address address, String path) throws ConfigException {

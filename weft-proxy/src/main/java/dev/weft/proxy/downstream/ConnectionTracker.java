@@ -7,7 +7,7 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The open downstream connections and in-flight requests of a proxy, so a graceful drain can stop
+ * The open downstream connections and in-flight requests of one listener, so a graceful drain can stop
  * taking new work and wait for what is running to finish.
  */
 public final class ConnectionTracker {

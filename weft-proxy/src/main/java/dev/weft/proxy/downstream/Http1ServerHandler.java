@@ -6,7 +6,6 @@ import dev.weft.proxy.http1.MalformedRequest;
 import dev.weft.proxy.http1.StrictHttp1RequestDecoder;
 import dev.weft.proxy.router.Downstream;
 import dev.weft.proxy.router.Exchange;
-import dev.weft.proxy.router.ListenerContext;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -38,7 +37,7 @@ public final class Http1ServerHandler extends ChannelInboundHandlerAdapter imple
     /** How long the rest of a rejected request is read and dropped before the connection is closed. */
     private static final long LINGER_MILLIS = 2000;
 
-    private final ListenerContext listener;
+    private final LiveListener listener;
     private final StrictHttp1RequestDecoder decoder;
     private final boolean secure;
     private final ConnectionTracker tracker;
@@ -52,11 +51,11 @@ public final class Http1ServerHandler extends ChannelInboundHandlerAdapter imple
     private boolean reading;
     private boolean http10;
 
-    public Http1ServerHandler(ListenerContext listener, StrictHttp1RequestDecoder decoder, boolean secure, ConnectionTracker tracker) {
+    public Http1ServerHandler(LiveListener listener, StrictHttp1RequestDecoder decoder, boolean secure) {
         this.listener = listener;
         this.decoder = decoder;
         this.secure = secure;
-        this.tracker = tracker;
+        this.tracker = listener.tracker();
     }
 
     @Override
@@ -83,7 +82,9 @@ public final class Http1ServerHandler extends ChannelInboundHandlerAdapter imple
         if (msg instanceof HttpRequest req) {
             keepAlive = HttpUtil.isKeepAlive(req);
             http10 = req.protocolVersion().equals(HttpVersion.HTTP_1_0);
-            current = new Exchange(listener, this, channel.remoteAddress());
+            // each request takes the listener's current context: after a config update, the next
+            // request on a kept-alive connection uses the new routes
+            current = new Exchange(listener.context(), this, channel.remoteAddress());
             tracker.requestStarted();
             current.onRequest(msg);
         } else if (current != null) {
@@ -101,7 +102,7 @@ public final class Http1ServerHandler extends ChannelInboundHandlerAdapter imple
         }
         releaseQueued();
         WeftError error = bad.status() == 431 ? WeftError.REQUEST_HEADERS_TOO_LARGE : WeftError.BAD_REQUEST;
-        listener.recordError(error);
+        listener.context().recordError(error);
         FullHttpResponse r = LocalReply.create(channel.alloc(), error, bad.reason(), false, false);
         r.setStatus(io.netty.handler.codec.http.HttpResponseStatus.valueOf(bad.status()));
         r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);

@@ -2,7 +2,6 @@ package dev.weft.proxy.downstream;
 
 import dev.weft.proxy.router.Downstream;
 import dev.weft.proxy.router.Exchange;
-import dev.weft.proxy.router.ListenerContext;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -19,7 +18,7 @@ import java.net.InetSocketAddress;
  * arrives without an exchange is released.
  */
 final class Http2StreamServerHandler extends ChannelInboundHandlerAdapter implements Downstream {
-    private final ListenerContext listener;
+    private final LiveListener listener;
     private final boolean secure;
     private final ConnectionTracker tracker;
     private Channel channel;
@@ -27,10 +26,10 @@ final class Http2StreamServerHandler extends ChannelInboundHandlerAdapter implem
     private String remoteIp;
     private Exchange exchange;
 
-    Http2StreamServerHandler(ListenerContext listener, boolean secure, ConnectionTracker tracker) {
+    Http2StreamServerHandler(LiveListener listener, boolean secure) {
         this.listener = listener;
         this.secure = secure;
-        this.tracker = tracker;
+        this.tracker = listener.tracker();
     }
 
     @Override
@@ -41,7 +40,7 @@ final class Http2StreamServerHandler extends ChannelInboundHandlerAdapter implem
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof HttpRequest && exchange == null) {
-            exchange = new Exchange(listener, this, ctx.channel().parent().remoteAddress());
+            exchange = new Exchange(listener.context(), this, ctx.channel().parent().remoteAddress());
             tracker.requestStarted();
             exchange.onRequest(msg);
         } else if (exchange != null) {

@@ -50,39 +50,39 @@ public final class ListenerInitializer extends ChannelInitializer<Channel> {
         }
     };
 
-    private final ListenerSpec spec;
-    private final ListenerContext context;
-    private final ConnectionTracker tracker;
+    private final LiveListener listener;
 
-    public ListenerInitializer(ListenerSpec spec, ListenerContext context, ConnectionTracker tracker) {
-        this.spec = spec;
-        this.context = context;
-        this.tracker = tracker;
+    public ListenerInitializer(LiveListener listener) {
+        this.listener = listener;
     }
 
     @Override
     protected void initChannel(Channel ch) {
-        tracker.add(ch);
+        // the connection's settings (codec, TLS, HTTP/2 windows) are those of the config current
+        // when it was accepted; each request on it takes the then-current routes
+        ListenerContext context = listener.context();
+        ListenerSpec spec = context.spec();
+        listener.tracker().add(ch);
         context.connectionOpened();
         ch.closeFuture().addListener(f -> context.connectionClosed());
         ChannelPipeline p = ch.pipeline();
         if (spec.tls() != null) {
-            p.addLast(spec.tls().newHandler(ch.alloc()), new Alpn());
+            p.addLast(spec.tls().newHandler(ch.alloc()), new Alpn(spec));
             return;
         }
         switch (spec.http().codec()) {
-            case HTTP1 -> http1(p, false);
-            case HTTP2 -> http2(p, false);
-            case AUTO -> p.addLast(new PrefaceDetector());
+            case HTTP1 -> http1(p, spec, false);
+            case HTTP2 -> http2(p, spec, false);
+            case AUTO -> p.addLast(new PrefaceDetector(spec));
         }
     }
 
-    private void http1(ChannelPipeline p, boolean secure) {
+    private void http1(ChannelPipeline p, ListenerSpec spec, boolean secure) {
         StrictHttp1RequestDecoder decoder = new StrictHttp1RequestDecoder(spec.http().maxRequestHeadersBytes());
-        p.addLast(decoder, new HttpResponseEncoder(), new Http1ServerHandler(context, decoder, secure, tracker));
+        p.addLast(decoder, new HttpResponseEncoder(), new Http1ServerHandler(listener, decoder, secure));
     }
 
-    private void http2(ChannelPipeline p, boolean secure) {
+    private void http2(ChannelPipeline p, ListenerSpec spec, boolean secure) {
         HttpSettings s = spec.http();
         Http2FrameCodec codec = Http2FrameCodecBuilder.forServer()
                 .initialSettings(Http2Settings.defaultSettings()
@@ -95,7 +95,7 @@ public final class ListenerInitializer extends ChannelInitializer<Channel> {
             @Override
             protected void initChannel(Http2StreamChannel stream) {
                 stream.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(true),
-                        new Http2StreamServerHandler(context, secure, tracker));
+                        new Http2StreamServerHandler(listener, secure));
             }
         }), CLOSE_ON_ERROR);
     }
@@ -103,19 +103,24 @@ public final class ListenerInitializer extends ChannelInitializer<Channel> {
     /** Tells HTTP/2 prior knowledge (the connection preface) from HTTP/1.x by the first bytes. */
     private final class PrefaceDetector extends ByteToMessageDecoder {
         private final ByteBuf preface = Http2CodecUtil.connectionPrefaceBuf();
+        private final ListenerSpec spec;
+
+        PrefaceDetector(ListenerSpec spec) {
+            this.spec = spec;
+        }
 
         @Override
         protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
             int n = Math.min(in.readableBytes(), preface.readableBytes());
             for (int i = 0; i < n; i++) {
                 if (in.getByte(in.readerIndex() + i) != preface.getByte(i)) {
-                    http1(ctx.pipeline(), false);
+                    http1(ctx.pipeline(), spec, false);
                     ctx.pipeline().remove(this);
                     return;
                 }
             }
             if (n == preface.readableBytes()) {
-                http2(ctx.pipeline(), false);
+                http2(ctx.pipeline(), spec, false);
                 ctx.pipeline().remove(this);
             }
         }
@@ -128,8 +133,11 @@ public final class ListenerInitializer extends ChannelInitializer<Channel> {
 
     /** Picks HTTP/2 or HTTP/1.1 from the TLS handshake's ALPN result. */
     private final class Alpn extends ApplicationProtocolNegotiationHandler {
-        Alpn() {
+        private final ListenerSpec spec;
+
+        Alpn(ListenerSpec spec) {
             super(ApplicationProtocolNames.HTTP_1_1);
+            this.spec = spec;
         }
 
         @Override
@@ -148,9 +156,9 @@ public final class ListenerInitializer extends ChannelInitializer<Channel> {
         @Override
         protected void configurePipeline(ChannelHandlerContext ctx, String protocol) {
             if (ApplicationProtocolNames.HTTP_2.equals(protocol)) {
-                http2(ctx.pipeline(), true);
+                http2(ctx.pipeline(), spec, true);
             } else {
-                http1(ctx.pipeline(), true);
+                http1(ctx.pipeline(), spec, true);
             }
         }
     }

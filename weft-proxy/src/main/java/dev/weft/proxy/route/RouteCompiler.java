@@ -10,8 +10,10 @@ import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import io.envoyproxy.envoy.config.route.v3.WeightedCluster;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 
@@ -194,7 +196,11 @@ final class RouteCompiler {
         // A route's retry_policy replaces the virtual host's whole; the two are never merged.
         RetryPolicy retry = a.hasRetryPolicy() ? RetryPolicy.compile(a.getRetryPolicy(), ap + ".retry_policy") : vhRetry;
         HashPolicies hash = HashPolicies.compile(a.getHashPolicyList(), ap + ".hash_policy");
-        return RouteEntry.forward(name, matcher, request, response, clusters, rewrite, host, timeout, retry, hash);
+        List<MirrorPolicy> mirrors = new ArrayList<>(a.getRequestMirrorPoliciesCount());
+        for (int i = 0; i < a.getRequestMirrorPoliciesCount(); i++) {
+            mirrors.add(MirrorPolicy.compile(a.getRequestMirrorPolicies(i), ap + ".request_mirror_policies[" + i + "]"));
+        }
+        return RouteEntry.forward(name, matcher, request, response, clusters, rewrite, host, timeout, retry, hash, mirrors);
     }
 
     @SuppressWarnings("deprecation") // total_weight is deprecated but still checked when set, as Envoy does

@@ -13,6 +13,7 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import java.net.SocketAddress;
+import java.util.List;
 import java.util.OptionalLong;
 
 /**
@@ -43,6 +44,7 @@ public final class RouteEntry {
     private final long timeoutMillis;
     private final RetryPolicy retryPolicy;
     private final HashPolicies hashPolicies;
+    private final List<MirrorPolicy> mirrorPolicies;
 
     // DIRECT_RESPONSE
     private final HttpResponseStatus directStatus;
@@ -53,8 +55,8 @@ public final class RouteEntry {
 
     private RouteEntry(Kind kind, String name, RouteMatcher matcher, HeaderMutations[] requestMutations,
             HeaderMutations[] responseMutations, WeightedPick clusters, PathRewrite pathRewrite, String hostRewrite,
-            long timeoutMillis, RetryPolicy retryPolicy, HashPolicies hashPolicies, HttpResponseStatus directStatus,
-            byte[] directBody, Redirect redirect) {
+            long timeoutMillis, RetryPolicy retryPolicy, HashPolicies hashPolicies, List<MirrorPolicy> mirrorPolicies,
+            HttpResponseStatus directStatus, byte[] directBody, Redirect redirect) {
         this.kind = kind;
         this.name = name;
         this.matcher = matcher;
@@ -66,6 +68,7 @@ public final class RouteEntry {
         this.timeoutMillis = timeoutMillis;
         this.retryPolicy = retryPolicy;
         this.hashPolicies = hashPolicies;
+        this.mirrorPolicies = List.copyOf(mirrorPolicies);
         this.directStatus = directStatus;
         this.directBody = directBody;
         this.redirect = redirect;
@@ -73,20 +76,20 @@ public final class RouteEntry {
 
     static RouteEntry forward(String name, RouteMatcher matcher, HeaderMutations[] request, HeaderMutations[] response,
             WeightedPick clusters, PathRewrite pathRewrite, String hostRewrite, long timeoutMillis,
-            RetryPolicy retryPolicy, HashPolicies hashPolicies) {
+            RetryPolicy retryPolicy, HashPolicies hashPolicies, List<MirrorPolicy> mirrorPolicies) {
         return new RouteEntry(Kind.FORWARD, name, matcher, request, response, clusters, pathRewrite, hostRewrite,
-                timeoutMillis, retryPolicy, hashPolicies, null, null, null);
+                timeoutMillis, retryPolicy, hashPolicies, mirrorPolicies, null, null, null);
     }
 
     static RouteEntry direct(String name, RouteMatcher matcher, HeaderMutations[] response, HttpResponseStatus status,
             byte[] body) {
         return new RouteEntry(Kind.DIRECT_RESPONSE, name, matcher, NO_MUTATIONS, response, null, null, null, 0, null,
-                HashPolicies.NONE, status, body, null);
+                HashPolicies.NONE, List.of(), status, body, null);
     }
 
     static RouteEntry redirect(String name, RouteMatcher matcher, HeaderMutations[] response, Redirect redirect) {
         return new RouteEntry(Kind.REDIRECT, name, matcher, NO_MUTATIONS, response, null, null, null, 0, null,
-                HashPolicies.NONE, null, null, redirect);
+                HashPolicies.NONE, List.of(), null, null, redirect);
     }
 
     /** What the route does. */
@@ -148,6 +151,12 @@ public final class RouteEntry {
     public OptionalLong hash(HttpRequest request, SocketAddress remote) {
         requireKind(Kind.FORWARD);
         return hashPolicies.hash(request, remote);
+    }
+
+    /** FORWARD: request_mirror_policies, in order; empty for none. */
+    public List<MirrorPolicy> mirrorPolicies() {
+        requireKind(Kind.FORWARD);
+        return mirrorPolicies;
     }
 
     /** DIRECT_RESPONSE: the response, with response header mutations applied. The caller owns it. */

@@ -4,6 +4,7 @@ import dev.weft.proxy.config.SupportedFields;
 import io.envoyproxy.envoy.config.core.v3.DataSource;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
 import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
+import io.envoyproxy.envoy.config.core.v3.RuntimeFractionalPercent;
 import io.envoyproxy.envoy.config.route.v3.DirectResponseAction;
 import io.envoyproxy.envoy.config.route.v3.HeaderMatcher;
 import io.envoyproxy.envoy.config.route.v3.QueryParameterMatcher;
@@ -17,6 +18,7 @@ import io.envoyproxy.envoy.config.route.v3.WeightedCluster;
 import io.envoyproxy.envoy.type.matcher.v3.RegexMatchAndSubstitute;
 import io.envoyproxy.envoy.type.matcher.v3.RegexMatcher;
 import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
+import io.envoyproxy.envoy.type.v3.FractionalPercent;
 
 /** The route-configuration fields this package interprets: its rows of the supported-subset table. */
 final class RouteFields {
@@ -43,7 +45,11 @@ final class RouteFields {
         f.allow(RegexMatcher.GoogleRE2.getDescriptor());
         f.allow(RegexMatchAndSubstitute.getDescriptor(), "pattern", "substitution");
         f.allow(RouteAction.getDescriptor(), "cluster", "weighted_clusters", "prefix_rewrite", "regex_rewrite",
-                "host_rewrite_literal", "timeout", "retry_policy", "hash_policy");
+                "host_rewrite_literal", "timeout", "retry_policy", "hash_policy", "request_mirror_policies");
+        f.allow(RouteAction.RequestMirrorPolicy.getDescriptor(), "cluster", "runtime_fraction",
+                "disable_shadow_host_suffix_append");
+        f.allow(RuntimeFractionalPercent.getDescriptor(), "default_value");
+        f.allow(FractionalPercent.getDescriptor(), "numerator", "denominator");
         f.allow(WeightedCluster.getDescriptor(), "clusters", "total_weight");
         f.allow(WeightedCluster.ClusterWeight.getDescriptor(), "name", "weight");
         f.allow(io.envoyproxy.envoy.config.route.v3.RetryPolicy.getDescriptor(), "retry_on", "num_retries",

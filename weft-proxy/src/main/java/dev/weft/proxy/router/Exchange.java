@@ -3,12 +3,15 @@ package dev.weft.proxy.router;
 import dev.weft.proxy.http.LocalReply;
 import dev.weft.proxy.http.WeftError;
 import dev.weft.proxy.lb.Endpoint;
+import dev.weft.proxy.route.MirrorPolicy;
 import dev.weft.proxy.route.RetryPolicy;
 import dev.weft.proxy.route.RouteEntry;
+import dev.weft.proxy.upstream.CircuitBreakers;
 import dev.weft.proxy.upstream.RawBytes;
 import dev.weft.proxy.upstream.UpstreamCluster;
 import dev.weft.proxy.upstream.UpstreamConnectException;
 import dev.weft.proxy.upstream.UpstreamListener;
+import dev.weft.proxy.upstream.UpstreamOverflowException;
 import dev.weft.proxy.upstream.UpstreamStream;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -51,6 +54,11 @@ import java.util.concurrent.TimeUnit;
  * retained buffers) until they pass the cluster's per_connection_buffer_limit_bytes, after which
  * the request is no longer retried. Nothing is retried once response headers went downstream.
  *
+ * <p>Circuit breakers: an attempt holds one of the cluster's max_requests slots while it runs, and
+ * a retry one of its max_retries slots from when it is scheduled until the exchange ends or the
+ * next retry; a request over either limit is not sent (or not retried). Mirrors of the request
+ * ({@link Mirror}) get copies of its head and body and are otherwise independent of it.
+ *
  * <p>Reference counting: the exchange owns every request object the downstream hands it and every
  * response object the upstream hands it. Each is written on (passing ownership) or released;
  * body parts kept for replay are released when the exchange ends.
@@ -92,8 +100,14 @@ public final class Exchange implements UpstreamListener {
     private boolean discardRequest;
 
     private UpstreamStream stream;
+    /** The pending acquisition of this attempt's stream: cancelled when the attempt is abandoned. */
+    private Future<UpstreamStream> acquiring;
     private Endpoint endpoint;
     private int attempt;
+    /** Whether this exchange holds a max_retries slot of its cluster. */
+    private boolean holdsRetry;
+    /** Copies of this request still receiving its body; null when none (the common case). */
+    private ArrayList<Mirror> mirrors;
     /**
      * The one timer for request_timeout, stream_idle_timeout and the route timeout: it fires at
      * the earliest of their deadlines, and {@link #onTimer} acts on what is due and re-arms it.
@@ -159,6 +173,11 @@ public final class Exchange implements UpstreamListener {
     public void onRequestReadComplete() {
         if (stream != null) {
             stream.flush();
+        }
+        if (mirrors != null) {
+            for (int i = 0; i < mirrors.size(); i++) {
+                mirrors.get(i).flush();
+            }
         }
     }
 
@@ -237,11 +256,55 @@ public final class Exchange implements UpstreamListener {
         retry = r.retryPolicy();
         replayable = retry != null && retry.numRetries() > 0 && !upgrade;
         replay = replayable ? new ArrayList<>(4) : null;
+        if (!upgrade && !r.mirrorPolicies().isEmpty()) {
+            startMirrors(req, r);
+        }
         startAttempt();
+    }
+
+    /** Starts a copy of the request for each mirror policy that samples it; they get the body in onContent. */
+    private void startMirrors(HttpRequest req, RouteEntry r) {
+        List<MirrorPolicy> policies = r.mirrorPolicies();
+        for (int i = 0; i < policies.size(); i++) {
+            MirrorPolicy p = policies.get(i);
+            if (!p.sample()) {
+                continue;
+            }
+            UpstreamCluster target = ctx.clusters().get(p.cluster());
+            if (target == null) {
+                continue; // as Envoy: a mirror to a cluster that does not exist is skipped
+            }
+            Mirror m = Mirror.start(ctx.pools(), loop, target, req, p.appendHostSuffix(), hash, bodyless, r.timeoutMillis());
+            if (m != null) {
+                if (mirrors == null) {
+                    mirrors = new ArrayList<>(policies.size());
+                }
+                mirrors.add(m);
+            }
+        }
+    }
+
+    /** The request ends without its whole body: mirrors still waiting for it are cancelled. */
+    private void abandonMirrors() {
+        if (mirrors != null) {
+            for (int i = 0; i < mirrors.size(); i++) {
+                mirrors.get(i).requestAbandoned();
+            }
+            mirrors = null;
+        }
     }
 
     private void onContent(HttpContent c) {
         boolean last = c instanceof LastHttpContent;
+        if (mirrors != null) {
+            // before the exchange passes c on: each mirror takes its own reference
+            for (int i = 0; i < mirrors.size(); i++) {
+                mirrors.get(i).onContent(c);
+            }
+            if (last) {
+                mirrors = null;
+            }
+        }
         if (discardRequest || done) {
             c.release();
             if (last) {
@@ -309,6 +372,13 @@ public final class Exchange implements UpstreamListener {
             fail(WeftError.NO_HEALTHY_UPSTREAM, "no healthy endpoint in cluster " + cluster.name());
             return;
         }
+        CircuitBreakers breakers = cluster.breakers();
+        if (!breakers.tryRequest()) {
+            cluster.stats().rqPendingOverflow.increment();
+            fail(WeftError.OVERFLOW, "cluster " + cluster.name() + " has " + breakers.maxRequests()
+                    + " requests in flight (max_requests)");
+            return;
+        }
         endpoint = e;
         e.requestStarted();
         cluster.stats().rqTotal.increment();
@@ -318,11 +388,15 @@ public final class Exchange implements UpstreamListener {
         if (f.isDone()) {
             onStreamReady(f, thisAttempt);
         } else {
+            acquiring = f;
             f.addListener(x -> onStreamReady(f, thisAttempt));
         }
     }
 
     private void onStreamReady(Future<UpstreamStream> f, int forAttempt) {
+        if (acquiring == f) {
+            acquiring = null;
+        }
         if (done || forAttempt != attempt || endpoint == null) {
             if (f.isSuccess()) {
                 f.getNow().reset();
@@ -332,6 +406,11 @@ public final class Exchange implements UpstreamListener {
         if (!f.isSuccess()) {
             endAttempt();
             Throwable cause = f.cause();
+            if (cause instanceof UpstreamOverflowException) {
+                // as Envoy: an overflow is never retried, retrying would only add to the queue
+                fail(WeftError.OVERFLOW, cause.getMessage());
+                return;
+            }
             boolean timeout = cause instanceof UpstreamConnectException uce && uce.isTimeout();
             boolean retriable = retry != null && retry.retryOnConnectFailure();
             maybeRetry(retriable, timeout ? WeftError.UPSTREAM_CONNECT_TIMEOUT : WeftError.UPSTREAM_CONNECT_FAILURE,
@@ -403,7 +482,14 @@ public final class Exchange implements UpstreamListener {
         if (endpoint != null) {
             endpoint.requestFinished();
             cluster.stats().rqActive.decrement();
+            cluster.breakers().requestFinished();
             endpoint = null;
+        }
+        Future<UpstreamStream> a = acquiring;
+        if (a != null) {
+            // after endpoint is cleared: the cancellation reaches onStreamReady, which then ignores it
+            acquiring = null;
+            a.cancel(false);
         }
     }
 
@@ -412,10 +498,31 @@ public final class Exchange implements UpstreamListener {
     }
 
     private void maybeRetry(boolean retriable, WeftError error, String reason) {
-        if (retriable && canRetry()) {
+        if (retriable && canRetry() && takeRetrySlot()) {
             scheduleRetry();
         } else {
             fail(error, reason);
+        }
+    }
+
+    /**
+     * Takes a max_retries slot for the next retry, giving back the one of the previous retry;
+     * false (counted as retry overflow) when the cluster is at its limit.
+     */
+    private boolean takeRetrySlot() {
+        releaseRetrySlot();
+        if (!cluster.breakers().tryRetry()) {
+            cluster.stats().rqRetryOverflow.increment();
+            return false;
+        }
+        holdsRetry = true;
+        return true;
+    }
+
+    private void releaseRetrySlot() {
+        if (holdsRetry) {
+            holdsRetry = false;
+            cluster.breakers().retryFinished();
         }
     }
 
@@ -647,7 +754,8 @@ public final class Exchange implements UpstreamListener {
             skipInterim = true; // interim responses are not relayed; the proxy answered Expect itself
             return false;
         }
-        if (retry != null && (retry.retriableStatus(code) || (grpc && retriableGrpc(head))) && canRetry()) {
+        if (retry != null && (retry.retriableStatus(code) || (grpc && retriableGrpc(head))) && canRetry()
+                && takeRetrySlot()) {
             // this response is dropped: the connection (HTTP/1.1) or stream (HTTP/2) goes with it
             cluster.stats().recordStatus(code);
             UpstreamStream s = stream;
@@ -795,6 +903,8 @@ public final class Exchange implements UpstreamListener {
         done = true;
         cancelTimers();
         releaseBody();
+        releaseRetrySlot();
+        abandonMirrors();
         ctx.rqActive.decrement();
         if (status > 0) {
             ctx.recordStatus(status);
@@ -816,6 +926,8 @@ public final class Exchange implements UpstreamListener {
         done = true;
         cancelTimers();
         releaseBody();
+        releaseRetrySlot();
+        abandonMirrors();
         ctx.rqActive.decrement();
     }
 

@@ -1,6 +1,7 @@
 package dev.weft.proxy.router;
 
 import dev.weft.proxy.config.HttpSettings;
+import dev.weft.proxy.config.ListenerSpec;
 import dev.weft.proxy.http.WeftError;
 import dev.weft.proxy.stats.Stats;
 import dev.weft.proxy.upstream.ClusterManager;
@@ -9,8 +10,12 @@ import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
 
-/** What every exchange on one listener shares: its settings, the clusters, pools and stats. */
+/**
+ * What every exchange on one listener shares: its settings, the clusters, pools and stats. One
+ * context per listener per config; an exchange keeps the context it started with.
+ */
 public final class ListenerContext {
+    private final ListenerSpec spec;
     private final HttpSettings settings;
     private final ClusterManager clusters;
     private final UpstreamPools pools;
@@ -21,8 +26,9 @@ public final class ListenerContext {
     private final LongAdder[] rqByClass = new LongAdder[6];
     private final Map<WeftError, LongAdder> errors = new EnumMap<>(WeftError.class);
 
-    public ListenerContext(HttpSettings settings, ClusterManager clusters, UpstreamPools pools, Stats stats) {
-        this.settings = settings;
+    public ListenerContext(ListenerSpec spec, ClusterManager clusters, UpstreamPools pools, Stats stats) {
+        this.spec = spec;
+        this.settings = spec.http();
         this.clusters = clusters;
         this.pools = pools;
         String p = "http." + settings.statPrefix() + ".";
@@ -36,6 +42,10 @@ public final class ListenerContext {
         for (WeftError e : WeftError.values()) {
             errors.put(e, stats.counter(p + "weft_error." + e.code()));
         }
+    }
+
+    public ListenerSpec spec() {
+        return spec;
     }
 
     public HttpSettings settings() {

@@ -8,50 +8,43 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Owns the run-time clusters of a snapshot and keeps DNS clusters resolved. STRICT_DNS uses every
- * address a name resolves to in the cluster's dns_lookup_family; LOGICAL_DNS only the first. Name
- * resolution blocks, so it runs on its own thread, never on an event loop.
+ * Owns the run-time clusters and keeps DNS clusters resolved. STRICT_DNS uses every address a name
+ * resolves to in the cluster's dns_lookup_family; LOGICAL_DNS only the first. Name resolution
+ * blocks, so it runs on its own thread, never on an event loop.
+ *
+ * <p>The cluster map is read by every request with one volatile read; a config update replaces it
+ * in two steps ({@link #update}, then {@link Transition#commit}) so that while listeners switch to
+ * new route tables, both the old and the new routes find their clusters.
  */
 public final class ClusterManager implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ClusterManager.class);
 
-    private final Map<String, UpstreamCluster> clusters;
-    private final ScheduledExecutorService dns;
+    private final Stats stats;
+    private volatile Map<String, UpstreamCluster> clusters = Map.of();
+    /** DNS refresh tasks by cluster; guarded by this. */
+    private final Map<UpstreamCluster, ScheduledFuture<?>> refreshes = new IdentityHashMap<>();
+    /** Created with the first DNS cluster; guarded by this. */
+    private ScheduledExecutorService dns;
+    private boolean closed;
 
-    public ClusterManager(Map<String, ClusterSpec> specs, Stats stats) {
-        ScheduledExecutorService resolver = null;
-        Map<String, UpstreamCluster> built = new LinkedHashMap<>();
-        for (ClusterSpec spec : specs.values()) {
-            built.put(spec.name(), new UpstreamCluster(spec, new ClusterStats(stats, spec.name()), resolve(spec, List.of())));
-            if (spec.type() != ClusterSpec.DiscoveryType.STATIC && resolver == null) {
-                resolver = Executors.newSingleThreadScheduledExecutor(r -> {
-                    Thread t = new Thread(r, "weft-dns");
-                    t.setDaemon(true);
-                    return t;
-                });
-            }
-        }
-        this.clusters = Map.copyOf(built);
-        this.dns = resolver;
-        if (dns != null) {
-            for (UpstreamCluster c : clusters.values()) {
-                if (c.spec().type() != ClusterSpec.DiscoveryType.STATIC) {
-                    long every = Math.max(100, c.spec().dnsRefreshMillis());
-                    dns.scheduleWithFixedDelay(() -> refresh(c), every, every, TimeUnit.MILLISECONDS);
-                }
-            }
-        }
+    public ClusterManager(Stats stats) {
+        this.stats = stats;
     }
 
     /** The cluster of that name, or null. */
@@ -63,11 +56,130 @@ public final class ClusterManager implements AutoCloseable {
         return clusters;
     }
 
+    /**
+     * Starts moving to {@code specs}. A cluster whose spec is the same object, or differs only in
+     * its endpoints, is kept (with its pools and in-flight counts) and gets the new endpoints at
+     * once; a new or changed one is built and published next to the old clusters. Removals and
+     * replacements take effect on {@link Transition#commit}.
+     */
+    public synchronized Transition update(Map<String, ClusterSpec> specs) {
+        Map<String, UpstreamCluster> current = clusters;
+        Map<String, UpstreamCluster> next = new LinkedHashMap<>();
+        Map<String, UpstreamCluster> union = new LinkedHashMap<>(current);
+        List<UpstreamCluster> retired = new ArrayList<>();
+        Map<UpstreamCluster, Set<InetSocketAddress>> goneEndpoints = new IdentityHashMap<>();
+        for (ClusterSpec spec : specs.values()) {
+            UpstreamCluster old = current.get(spec.name());
+            if (old != null && (old.spec() == spec
+                    || (sameSettings(old.spec(), spec) && old.spec().endpoints().equals(spec.endpoints())))) {
+                // unchanged: the balancer keeps its state (a round-robin position, a ring)
+                next.put(spec.name(), old);
+            } else if (old != null && sameSettings(old.spec(), spec)) {
+                List<Endpoint> endpoints = resolve(spec, old.endpoints());
+                Set<InetSocketAddress> gone = addresses(old.endpoints());
+                gone.removeAll(addresses(endpoints));
+                old.update(spec, endpoints);
+                if (!gone.isEmpty()) {
+                    goneEndpoints.put(old, gone);
+                }
+                next.put(spec.name(), old);
+            } else {
+                UpstreamCluster c = new UpstreamCluster(spec, new ClusterStats(stats, spec.name()), resolve(spec, List.of()));
+                next.put(spec.name(), c);
+                union.put(spec.name(), c);
+                if (old != null) {
+                    retired.add(old);
+                }
+            }
+        }
+        for (UpstreamCluster c : current.values()) {
+            if (!specs.containsKey(c.name())) {
+                retired.add(c);
+            }
+        }
+        clusters = Collections.unmodifiableMap(union);
+        return new Transition(Collections.unmodifiableMap(next), retired, goneEndpoints);
+    }
+
+    /** A cluster update begun by {@link #update}: what to publish last, and what it leaves behind. */
+    public final class Transition {
+        private final Map<String, UpstreamCluster> next;
+        private final List<UpstreamCluster> retired;
+        private final Map<UpstreamCluster, Set<InetSocketAddress>> goneEndpoints;
+
+        private Transition(Map<String, UpstreamCluster> next, List<UpstreamCluster> retired,
+                Map<UpstreamCluster, Set<InetSocketAddress>> goneEndpoints) {
+            this.next = next;
+            this.retired = List.copyOf(retired);
+            this.goneEndpoints = goneEndpoints;
+        }
+
+        /** Publishes exactly the new clusters: removed names are gone, replaced clusters retired. */
+        public void commit() {
+            synchronized (ClusterManager.this) {
+                clusters = next;
+                for (UpstreamCluster c : retired) {
+                    c.retire();
+                    ScheduledFuture<?> f = refreshes.remove(c);
+                    if (f != null) {
+                        f.cancel(false);
+                    }
+                }
+                scheduleDnsRefresh();
+            }
+        }
+
+        /** Clusters removed or replaced: their pools close once their in-flight requests end. */
+        public List<UpstreamCluster> retired() {
+            return retired;
+        }
+
+        /** Per kept cluster, the endpoint addresses it no longer has. */
+        public Map<UpstreamCluster, Set<InetSocketAddress>> goneEndpoints() {
+            return goneEndpoints;
+        }
+    }
+
+    /** Whether two specs of one name differ at most in their endpoints. */
+    private static boolean sameSettings(ClusterSpec a, ClusterSpec b) {
+        return a.type() == b.type()
+                && a.proto().toBuilder().clearLoadAssignment().build().equals(b.proto().toBuilder().clearLoadAssignment().build());
+    }
+
+    private static Set<InetSocketAddress> addresses(List<Endpoint> endpoints) {
+        Set<InetSocketAddress> out = new HashSet<>();
+        for (Endpoint e : endpoints) {
+            out.add(e.address());
+        }
+        return out;
+    }
+
+    private void scheduleDnsRefresh() {
+        if (closed) {
+            return;
+        }
+        for (UpstreamCluster c : clusters.values()) {
+            ClusterSpec.DiscoveryType type = c.spec().type();
+            if ((type == ClusterSpec.DiscoveryType.STRICT_DNS || type == ClusterSpec.DiscoveryType.LOGICAL_DNS)
+                    && !refreshes.containsKey(c)) {
+                if (dns == null) {
+                    dns = Executors.newSingleThreadScheduledExecutor(r -> {
+                        Thread t = new Thread(r, "weft-dns");
+                        t.setDaemon(true);
+                        return t;
+                    });
+                }
+                long every = Math.max(100, c.spec().dnsRefreshMillis());
+                refreshes.put(c, dns.scheduleWithFixedDelay(() -> refresh(c), every, every, TimeUnit.MILLISECONDS));
+            }
+        }
+    }
+
     private static void refresh(UpstreamCluster c) {
         try {
-            List<Endpoint> next = resolve(c.spec(), c.endpoints());
-            if (!sameAddresses(next, c.endpoints())) {
-                c.updateEndpoints(next);
+            ClusterSpec spec = c.spec();
+            List<Endpoint> next = resolve(spec, c.endpoints());
+            if (!sameAddresses(next, c.endpoints()) && c.refreshEndpoints(spec, next)) {
                 log.info("cluster {}: endpoints now {}", c.name(), next.stream().map(Endpoint::address).toList());
             }
         } catch (RuntimeException e) {
@@ -76,9 +188,10 @@ public final class ClusterManager implements AutoCloseable {
     }
 
     /**
-     * Resolves the spec's endpoints, keeping the Endpoint objects of addresses already known so
-     * their in-flight counts survive a refresh. A name that does not resolve contributes nothing
-     * (and is logged); the previous addresses of a failed lookup are kept.
+     * Resolves the spec's endpoints, keeping the Endpoint objects of addresses already known (with
+     * the same weight, priority and health) so their in-flight counts survive a refresh or an EDS
+     * update. A name that does not resolve contributes nothing (and is logged); the previous
+     * addresses of a failed lookup are kept.
      */
     static List<Endpoint> resolve(ClusterSpec spec, List<Endpoint> previous) {
         Map<InetSocketAddress, Endpoint> known = new HashMap<>();
@@ -107,7 +220,7 @@ public final class ClusterManager implements AutoCloseable {
             for (InetAddress a : addrs) {
                 InetSocketAddress sa = new InetSocketAddress(a, es.port());
                 Endpoint e = known.get(sa);
-                out.add(e != null && e.weight() == es.weight() && e.priority() == es.priority()
+                out.add(e != null && e.weight() == es.weight() && e.priority() == es.priority() && e.healthy() == es.healthy()
                         ? e : new Endpoint(sa, es.weight(), es.priority(), es.healthy()));
             }
         }
@@ -127,7 +240,8 @@ public final class ClusterManager implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
+        closed = true;
         if (dns != null) {
             dns.shutdownNow();
         }

@@ -20,6 +20,18 @@ public final class ClusterStats {
     public final LongAdder rqPerTryTimeout;
     public final LongAdder rqReset;
     public final LongAdder noHealthyUpstream;
+    /** A connection was not made because of max_connections (the request waited instead). */
+    public final LongAdder cxOverflow;
+    /** A request failed with overflow because of max_pending_requests or max_requests. */
+    public final LongAdder rqPendingOverflow;
+    /** A retry was not attempted because of max_retries. */
+    public final LongAdder rqRetryOverflow;
+    /** Copies of requests sent to this cluster by request_mirror_policies. */
+    public final LongAdder rqMirrored;
+    /** Copies abandoned before their response: the body outgrew the buffer limit, or the original request was. */
+    public final LongAdder rqMirrorCancelled;
+    private final Stats stats;
+    private final String prefix;
 
     ClusterStats(Stats stats, String cluster) {
         String p = "cluster." + cluster + ".";
@@ -38,6 +50,23 @@ public final class ClusterStats {
         rqPerTryTimeout = stats.counter(p + "upstream_rq_per_try_timeout");
         rqReset = stats.counter(p + "upstream_rq_reset");
         noHealthyUpstream = stats.counter(p + "upstream_cx_none_healthy");
+        cxOverflow = stats.counter(p + "upstream_cx_overflow");
+        rqPendingOverflow = stats.counter(p + "upstream_rq_pending_overflow");
+        rqRetryOverflow = stats.counter(p + "upstream_rq_retry_overflow");
+        rqMirrored = stats.counter(p + "upstream_rq_mirrored");
+        rqMirrorCancelled = stats.counter(p + "upstream_rq_mirror_cancelled");
+        this.stats = stats;
+        this.prefix = p;
+    }
+
+    /** Publishes the gauges of the cluster's circuit breakers, as Envoy names them. */
+    void trackBreakers(CircuitBreakers b) {
+        stats.gauge(prefix + "upstream_rq_pending_active", b::pendingRequests);
+        String p = prefix + "circuit_breakers.default.";
+        stats.gauge(p + "remaining_cx", b::remainingConnections);
+        stats.gauge(p + "remaining_pending", b::remainingPendingRequests);
+        stats.gauge(p + "remaining_rq", b::remainingRequests);
+        stats.gauge(p + "remaining_retries", b::remainingRetries);
     }
 
     /** Counts a response status in its class. */

@@ -170,7 +170,8 @@ final class Http1Connection extends ChannelInboundHandlerAdapter implements Upst
         inUse = false;
         channel.config().setAutoRead(true);
         int max = pool.maxRequestsPerConnection();
-        if (keepAlive && responseComplete && !upgraded && channel.isActive() && (max == 0 || requests < max)) {
+        if (keepAlive && responseComplete && !upgraded && channel.isActive() && (max == 0 || requests < max)
+                && !pool.isRetired()) {
             pool.offerHttp1(this);
         } else {
             channel.close();

@@ -49,8 +49,19 @@ final class Http2Connection extends ChannelInboundHandlerAdapter {
         return activeStreams < codec.connection().local().maxActiveStreams();
     }
 
-    /** Opens a stream; the promise completes with it or with the failure. */
+    /** Whether no stream is open on it. */
+    boolean isIdle() {
+        return activeStreams == 0;
+    }
+
+    /**
+     * Opens a stream; the promise completes with it or with the failure. Nothing is opened for a
+     * promise already cancelled, and a stream opened for one cancelled meanwhile is reset.
+     */
     void openStream(Promise<UpstreamStream> promise) {
+        if (promise.isDone()) {
+            return;
+        }
         activeStreams++;
         totalStreams++;
         int max = pool.maxRequestsPerConnection();
@@ -69,12 +80,23 @@ final class Http2Connection extends ChannelInboundHandlerAdapter {
                 .addListener((Future<Http2StreamChannel> f) -> {
                     if (f.isSuccess()) {
                         handler.bind(f.getNow());
-                        promise.setSuccess(handler);
+                        if (!promise.trySuccess(handler)) {
+                            handler.reset();
+                        }
                     } else {
                         streamClosed();
-                        promise.setFailure(f.cause());
+                        promise.tryFailure(f.cause());
                     }
                 });
+    }
+
+    /** Takes no new streams and closes once the open ones end (its pool was retired). */
+    void drain() {
+        draining = true;
+        pool.removeHttp2(this);
+        if (activeStreams == 0) {
+            channel.close();
+        }
     }
 
     /** Called when one of its streams closes. */
@@ -82,6 +104,8 @@ final class Http2Connection extends ChannelInboundHandlerAdapter {
         activeStreams--;
         if (activeStreams == 0 && draining) {
             channel.close();
+        } else if (!draining) {
+            pool.http2StreamClosed(this);
         }
     }
 

@@ -7,32 +7,43 @@ import dev.weft.proxy.lb.LoadBalancers;
 import java.util.List;
 
 /**
- * A cluster at run time: its spec, the endpoints it currently resolves to, and the balancer over
- * them. The endpoint set and balancer are replaced together (DNS refresh) and read without locks.
+ * A cluster at run time: its spec, the endpoints it currently resolves to, the balancer over
+ * them, and its circuit breakers. Spec, endpoint set and balancer are replaced together (DNS
+ * refresh, EDS, a config update that changes only endpoints) and read without locks; the breakers
+ * stay, as only an update that changes nothing but endpoints keeps a cluster. A cluster that a
+ * config update removed or replaced is retired: requests that resolved it finish on it, its pools
+ * close behind them.
  */
 public final class UpstreamCluster {
-    private final ClusterSpec spec;
     private final ClusterStats stats;
+    private final CircuitBreakers breakers;
     private volatile State state;
+    private volatile boolean retired;
 
-    private record State(List<Endpoint> endpoints, LoadBalancer lb) {}
+    private record State(ClusterSpec spec, List<Endpoint> endpoints, LoadBalancer lb) {}
 
     UpstreamCluster(ClusterSpec spec, ClusterStats stats, List<Endpoint> endpoints) {
-        this.spec = spec;
         this.stats = stats;
-        this.state = new State(List.copyOf(endpoints), LoadBalancers.create(spec.proto(), endpoints));
+        this.breakers = CircuitBreakers.of(spec.proto());
+        stats.trackBreakers(breakers);
+        this.state = new State(spec, List.copyOf(endpoints), LoadBalancers.create(spec.proto(), endpoints));
     }
 
     public String name() {
-        return spec.name();
+        return state.spec().name();
     }
 
     public ClusterSpec spec() {
-        return spec;
+        return state.spec();
     }
 
     public ClusterStats stats() {
         return stats;
+    }
+
+    /** Its circuit breakers, shared by every event loop. */
+    public CircuitBreakers breakers() {
+        return breakers;
     }
 
     public List<Endpoint> endpoints() {
@@ -43,8 +54,32 @@ public final class UpstreamCluster {
         return state.lb();
     }
 
-    /** Replaces the endpoint set (after re-resolution) and builds a balancer over it. */
-    void updateEndpoints(List<Endpoint> endpoints) {
-        state = new State(List.copyOf(endpoints), LoadBalancers.create(spec.proto(), endpoints));
+    /** Whether a config update removed or replaced this cluster; its pools are not reused. */
+    public boolean isRetired() {
+        return retired;
+    }
+
+    void retire() {
+        retired = true;
+    }
+
+    /** Moves to {@code spec}, whose settings equal the current ones but for the endpoints. */
+    synchronized void update(ClusterSpec spec, List<Endpoint> endpoints) {
+        state = new State(spec, List.copyOf(endpoints), LoadBalancers.create(spec.proto(), endpoints));
+    }
+
+    /**
+     * Replaces the endpoints resolved from {@code resolvedFrom}, unless the spec changed meanwhile
+     * (a config update overtook a DNS refresh): then the refresh is stale and dropped.
+     *
+     * @return whether the endpoints were replaced
+     */
+    synchronized boolean refreshEndpoints(ClusterSpec resolvedFrom, List<Endpoint> endpoints) {
+        State s = state;
+        if (s.spec() != resolvedFrom) {
+            return false;
+        }
+        state = new State(s.spec(), List.copyOf(endpoints), LoadBalancers.create(s.spec().proto(), endpoints));
+        return true;
     }
 }

@@ -246,13 +246,13 @@ class BootstrapLoaderTest {
     }
 
     @Test
-    void edsClusterIsRejected() {
+    void edsClusterIsRejectedInStaticResources() {
         assertRejectedExactly(replaceOnce(MINIMAL, "- name: backend", "- name: backend\n    type: EDS"),
-                "static_resources.clusters[0].type: EDS is not supported by Weft (supported: STATIC, STRICT_DNS, LOGICAL_DNS)");
+                "static_resources.clusters[0].type: EDS is supported for clusters that arrive over CDS, not in static_resources");
     }
 
     @Test
-    void rdsIsRejected() {
+    void rdsNeedsDynamicResources() {
         String rds = replaceOnce(MINIMAL, """
                           route_config:
                             virtual_hosts:
@@ -265,7 +265,7 @@ class BootstrapLoaderTest {
                           rds: { route_config_name: routes, config_source: { ads: {} } }
                 """);
 
-        assertRejectedExactly(rds, HCM + ".rds: is not supported by Weft (see docs/envoy-compat.md)");
+        assertRejectedExactly(rds, HCM + ".rds: needs dynamic_resources (ADS); a static bootstrap uses an inline route_config");
     }
 
     @Test
