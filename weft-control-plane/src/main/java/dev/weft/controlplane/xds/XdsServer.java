@@ -73,7 +73,7 @@ public final class XdsServer implements AutoCloseable {
                 publisher.nodeDisconnected(node);
             }
         });
-        V3DiscoveryServer discovery = new V3DiscoveryServer(List.of(tracker), cache);
+        V3DiscoveryServer discovery = new V3DiscoveryServer(List.of(tracker), new NackHoldingWatcher(cache));
         Server server = NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
                 .addService(discovery.getAggregatedDiscoveryServiceImpl())
                 .keepAliveTime(KEEPALIVE_TIME.toMillis(), TimeUnit.MILLISECONDS)
