@@ -168,8 +168,6 @@ class XdsServerTest {
             await().atMost(WAIT).until(() -> bad.error() != null);
             assertThat(bad.error()).hasMessageContaining("INVALID_ARGUMENT")
                     .hasMessageContaining("node.metadata.weft.app_port");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 }
