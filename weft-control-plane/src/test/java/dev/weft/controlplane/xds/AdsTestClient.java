@@ -97,6 +97,12 @@ final class AdsTestClient implements AutoCloseable {
         return error;
     }
 
+    /** Drops the connection without ending the stream, as a killed proxy does. */
+    void kill() {
+        closed = true;
+        channel.shutdownNow();
+    }
+
     /** Ends the stream the way a proxy shutting down does: half-close, then close the connection. */
     @Override
     public void close() {
