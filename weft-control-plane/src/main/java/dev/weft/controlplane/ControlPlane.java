@@ -8,6 +8,7 @@ import dev.weft.controlplane.store.StoredState;
 import dev.weft.controlplane.xds.XdsServer;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -29,14 +30,16 @@ public final class ControlPlane implements AutoCloseable {
     private final XdsServer xds;
     private final ApiServer api;
     private final ScheduledExecutorService scheduler;
+    private final ExecutorService persistence;
 
     private ControlPlane(ResourceStore store, ServiceRegistry registry, XdsServer xds, ApiServer api,
-                         ScheduledExecutorService scheduler) {
+                         ScheduledExecutorService scheduler, ExecutorService persistence) {
         this.store = store;
         this.registry = registry;
         this.xds = xds;
         this.api = api;
         this.scheduler = scheduler;
+        this.persistence = persistence;
     }
 
     /**
@@ -52,7 +55,12 @@ public final class ControlPlane implements AutoCloseable {
         ServiceRegistry registry = new ServiceRegistry(config.clock(), config.sidecarTtl(), state.instances());
         ResourceStore store = new ResourceStore(file, state, registry);
         registry.updateDeclared(store.snapshot());
-        registry.setPersister(store::saveInstances);
+        ExecutorService persistence = Executors.newSingleThreadExecutor(r -> {
+            Thread thread = new Thread(r, "weft-control-plane-persist");
+            thread.setDaemon(true);
+            return thread;
+        });
+        registry.setPersister(new LatestInstancesWriter(store, persistence));
         store.addListener(() -> registry.updateDeclared(store.snapshot()));
         ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread thread = new Thread(r, "weft-control-plane");
@@ -66,7 +74,7 @@ public final class ControlPlane implements AutoCloseable {
             store.addListener(xds::changed);
             registry.addListener(xds::changed);
             ApiServer api = ApiServer.start(config.apiAddress(), config.apiPort(), store, registry, xds);
-            ControlPlane controlPlane = new ControlPlane(store, registry, xds, api, scheduler);
+            ControlPlane controlPlane = new ControlPlane(store, registry, xds, api, scheduler, persistence);
             controlPlane.scheduleTick();
             return controlPlane;
         } catch (IOException | RuntimeException e) {
@@ -74,6 +82,7 @@ public final class ControlPlane implements AutoCloseable {
                 xds.close();
             }
             scheduler.shutdownNow();
+            persistence.shutdown();
             throw e;
         }
     }
@@ -99,12 +108,20 @@ public final class ControlPlane implements AutoCloseable {
         registry.tick();
     }
 
-    /** Stops the API and the xDS server (ending every stream) and the scheduler. */
+    /** Stops the API and the xDS server (ending every stream) and the scheduler; a pending state write finishes. */
     @Override
     public void close() {
         api.close();
         xds.close();
         scheduler.shutdownNow();
+        persistence.shutdown();
+        try {
+            if (!persistence.awaitTermination(5, TimeUnit.SECONDS)) {
+                LOG.warn("the last registry state write did not finish within 5 s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private void scheduleTick() {

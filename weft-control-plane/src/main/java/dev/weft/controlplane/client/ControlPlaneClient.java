@@ -82,7 +82,8 @@ public final class ControlPlaneClient {
 
     /** {@code GET /v1/resources}: the resources of {@code kind}, in {@code namespace} (null: every namespace). */
     public List<Resource<?>> list(Kind kind, String namespace) throws IOException {
-        String query = "?kind=" + encode(kind.kindName()) + (namespace == null ? "" : "&namespace=" + encode(namespace));
+        String query = "?kind=" + encode(kind.kindName())
+                + (namespace == null ? "" : "&namespace=" + encode(namespace));
         return resources(expectOk(send("GET", "/v1/resources" + query, null)));
     }
 
@@ -143,7 +144,7 @@ public final class ControlPlaneClient {
             List<RegistryService.Instance> instances = new ArrayList<>();
             for (JsonNode i : s.path("instances")) {
                 Map<String, String> labels = new TreeMap<>();
-                i.path("labels").fields().forEachRemaining(e -> labels.put(e.getKey(), e.getValue().asText()));
+                i.path("labels").properties().forEach(e -> labels.put(e.getKey(), e.getValue().asText()));
                 String heartbeat = text(i, "lastHeartbeat");
                 instances.add(new RegistryService.Instance(text(i, "name"), text(i, "address"), i.path("port").asInt(),
                         labels, text(i, "health"), text(i, "source"),
@@ -161,7 +162,7 @@ public final class ControlPlaneClient {
         List<ProxyInfo> proxies = new ArrayList<>();
         for (JsonNode p : answer.path("proxies")) {
             Map<String, ProxyInfo.TypeSync> types = new LinkedHashMap<>();
-            p.path("types").fields().forEachRemaining(e -> types.put(e.getKey(), new ProxyInfo.TypeSync(
+            p.path("types").properties().forEach(e -> types.put(e.getKey(), new ProxyInfo.TypeSync(
                     text(e.getValue(), "status"), text(e.getValue(), "sent"), text(e.getValue(), "acked"),
                     text(e.getValue(), "error"))));
             proxies.add(new ProxyInfo(text(p, "id"), text(p, "namespace"), text(p, "service"),

@@ -62,7 +62,7 @@ public final class ServiceRegistry implements ServiceDirectory {
         void save(List<PersistedInstance> instances) throws IOException;
     }
 
-    /** A registry whose sidecar instances live {@code sidecarTtl} after their stream closes, holding {@code persisted}. */
+    /** A registry holding {@code persisted}, whose sidecar instances live {@code sidecarTtl} after their stream. */
     public ServiceRegistry(Clock clock, Duration sidecarTtl, List<PersistedInstance> persisted) {
         this.clock = Objects.requireNonNull(clock, "clock");
         if (sidecarTtl.isNegative() || sidecarTtl.isZero()) {

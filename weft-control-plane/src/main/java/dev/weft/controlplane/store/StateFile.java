@@ -128,7 +128,7 @@ public final class StateFile {
         String where = "instances[" + index + "]";
         try {
             Map<String, String> labels = new LinkedHashMap<>();
-            node.path("labels").fields().forEachRemaining(e -> labels.put(e.getKey(), e.getValue().asText()));
+            node.path("labels").properties().forEach(e -> labels.put(e.getKey(), e.getValue().asText()));
             JsonNode protocol = node.get("protocol");
             JsonNode ttl = node.get("ttlMillis");
             return new PersistedInstance(text(node, "namespace"), text(node, "name"), text(node, "service"),

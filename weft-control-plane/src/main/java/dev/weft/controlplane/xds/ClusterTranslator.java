@@ -153,7 +153,7 @@ final class ClusterTranslator {
         };
     }
 
-    /** Whether a service port speaks HTTP/2 (HTTP2 or GRPC); for an implicit service, whether any instance port does. */
+    /** Whether a service port speaks HTTP/2 (HTTP2 or GRPC); for an implicit service, whether any port does. */
     static boolean speaksHttp2(ServiceView service, int port) {
         for (ServicePort p : service.ports()) {
             if ((p.port() == port || !service.declared())

@@ -67,6 +67,8 @@ final class ProxyTracker implements DiscoveryServerCallbacks {
                 try {
                     stream.node = NodeInfo.from(request.getNode());
                 } catch (IllegalArgumentException e) {
+                    // the server ends the stream without a close callback
+                    streams.remove(streamId);
                     throw new RequestException(Status.INVALID_ARGUMENT.withDescription(e.getMessage()));
                 }
             }
@@ -103,6 +105,7 @@ final class ProxyTracker implements DiscoveryServerCallbacks {
 
     @Override
     public void onV3StreamDeltaRequest(long streamId, DeltaDiscoveryRequest request) throws RequestException {
+        streams.remove(streamId);
         throw new RequestException(Status.UNIMPLEMENTED.withDescription(
                 "incremental (delta) xDS is not served; use state-of-the-world ADS"));
     }

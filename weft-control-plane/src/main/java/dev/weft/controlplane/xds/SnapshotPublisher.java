@@ -6,6 +6,7 @@ import io.envoyproxy.controlplane.cache.v3.Snapshot;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -69,7 +70,12 @@ final class SnapshotPublisher {
     void changed() {
         dirty = true;
         if (scheduled.compareAndSet(false, true)) {
-            executor.schedule(this::refreshAll, debounce.toNanos(), TimeUnit.NANOSECONDS);
+            try {
+                executor.schedule(this::refreshAll, debounce.toNanos(), TimeUnit.NANOSECONDS);
+            } catch (RejectedExecutionException e) {
+                // the control plane is closing: no proxy is left to push to
+                scheduled.set(false);
+            }
         }
     }
 

@@ -17,6 +17,7 @@ import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -47,6 +48,9 @@ final class Translator {
     private final Map<String, RouteTranslator.ServiceRoutes> routes = new HashMap<>();
     private final Map<String, Cluster> clusters = new HashMap<>();
     private final Map<String, ClusterLoadAssignment> assignments = new HashMap<>();
+    /** Resources that depend only on what a node declares, shared by the nodes that declare the same. */
+    private final Map<String, com.google.protobuf.Message> shared = new HashMap<>();
+    private final Map<com.google.protobuf.Message, byte[]> digests = new IdentityHashMap<>();
 
     Translator(MeshModel model) {
         this.model = model;
@@ -60,10 +64,10 @@ final class Translator {
     Snapshot snapshot(NodeInfo node) {
         Resources resources = node.role() == NodeInfo.Role.SIDECAR ? sidecar(node) : proxyless(node);
         Snapshot snapshot = Snapshot.create(
-                resources.clusters, Versions.of(resources.clusters),
-                resources.endpoints, Versions.of(resources.endpoints),
-                resources.listeners, Versions.of(resources.listeners),
-                resources.routes, Versions.of(resources.routes),
+                resources.clusters, Versions.of(resources.clusters, digests),
+                resources.endpoints, Versions.of(resources.endpoints, digests),
+                resources.listeners, Versions.of(resources.listeners, digests),
+                resources.routes, Versions.of(resources.routes, digests),
                 List.of(), "");
         Consistency.ensureConsistent(snapshot);
         return snapshot;
@@ -73,26 +77,36 @@ final class Translator {
         Resources out = new Resources(node.role());
         if (node.inboundPort() > 0) {
             String cluster = "inbound|" + node.appPort();
-            out.listeners.add(XdsResources.listener(INBOUND, node.address(), node.inboundPort(), INBOUND));
-            out.routes.add(RouteConfiguration.newBuilder().setName(INBOUND).addVirtualHosts(VirtualHost.newBuilder()
-                    .setName(INBOUND).addDomains("*").addRoutes(Route.newBuilder().setName("inbound/app")
-                            .setMatch(RouteMatch.newBuilder().setPrefix("/"))
-                            // the calling sidecar's route enforces the timeout; an inbound one would cut long streams
-                            .setRoute(RouteAction.newBuilder().setCluster(cluster)
-                                    .setTimeout(com.google.protobuf.Duration.getDefaultInstance()))))
-                    .build());
-            out.clusters.add(ClusterTranslator.inbound(cluster, node.appPort(), appProtocol(node)));
+            out.listeners.add(shared("listener|inbound|" + node.address() + "|" + node.inboundPort(),
+                    () -> XdsResources.listener(INBOUND, node.address(), node.inboundPort(), INBOUND)));
+            out.routes.add(shared("routes|" + cluster, () -> RouteConfiguration.newBuilder().setName(INBOUND)
+                    .addVirtualHosts(VirtualHost.newBuilder().setName(INBOUND).addDomains("*")
+                            .addRoutes(Route.newBuilder().setName("inbound/app")
+                                    .setMatch(RouteMatch.newBuilder().setPrefix("/"))
+                                    // the caller's sidecar enforces the timeout; an inbound one would cut long streams
+                                    .setRoute(RouteAction.newBuilder().setCluster(cluster)
+                                            .setTimeout(com.google.protobuf.Duration.getDefaultInstance()))))
+                    .build()));
+            ServiceProtocol protocol = appProtocol(node);
+            out.clusters.add(shared("cluster|" + cluster + "|" + protocol,
+                    () -> ClusterTranslator.inbound(cluster, node.appPort(), protocol)));
         }
         if (node.outboundPort() > 0) {
-            RouteConfiguration.Builder outbound = RouteConfiguration.newBuilder().setName(OUTBOUND);
-            for (ServiceView service : reachable(node)) {
-                outbound.addVirtualHosts(VirtualHost.newBuilder().setName(service.qualifiedName())
-                        .addAllDomains(domains(service, node.namespace()))
-                        .addAllRoutes(out.use(service)));
-            }
-            out.listeners.add(XdsResources.listener(OUTBOUND, ClusterTranslator.APP_HOST, node.outboundPort(),
-                    OUTBOUND));
-            out.routes.add(outbound.build());
+            List<ServiceView> reachable = reachable(node);
+            // nodes of one namespace that call the same services share one route configuration
+            out.routes.add(shared("routes|outbound|" + node.namespace() + "|" + reachable.stream()
+                    .map(ServiceView::qualifiedName).toList(), () -> {
+                        RouteConfiguration.Builder outbound = RouteConfiguration.newBuilder().setName(OUTBOUND);
+                        for (ServiceView service : reachable) {
+                            outbound.addVirtualHosts(VirtualHost.newBuilder().setName(service.qualifiedName())
+                                    .addAllDomains(domains(service, node.namespace()))
+                                    .addAllRoutes(out.routesOf(service)));
+                        }
+                        return outbound.build();
+                    }));
+            reachable.forEach(out::use);
+            out.listeners.add(shared("listener|outbound|" + node.outboundPort(), () -> XdsResources.listener(OUTBOUND,
+                    ClusterTranslator.APP_HOST, node.outboundPort(), OUTBOUND)));
         }
         if (node.upstreams() != null) {
             for (NodeInfo.Upstream upstream : node.upstreams()) {
@@ -113,8 +127,10 @@ final class Translator {
                                     .setBody(DataSource.newBuilder().setInlineString("service " + upstream.service()
                                             + "." + upstream.namespace() + " is not known to the control plane"))));
                 }
-                out.listeners.add(XdsResources.listener(name, ClusterTranslator.APP_HOST, upstream.port(), name));
-                out.routes.add(RouteConfiguration.newBuilder().setName(name).addVirtualHosts(host).build());
+                out.listeners.add(shared("listener|" + name, () -> XdsResources.listener(name,
+                        ClusterTranslator.APP_HOST, upstream.port(), name)));
+                out.routes.add(shared("routes|" + name, () -> RouteConfiguration.newBuilder().setName(name)
+                        .addVirtualHosts(host).build()));
             }
         }
         out.addClusters();
@@ -126,13 +142,20 @@ final class Translator {
         for (ServiceView service : reachable(node)) {
             String routeName = service.qualifiedName();
             for (String alias : aliases(service, node.namespace())) {
-                out.listeners.add(XdsResources.apiListener(alias, routeName));
+                out.listeners.add(shared("api-listener|" + alias, () -> XdsResources.apiListener(alias, routeName)));
             }
-            out.routes.add(RouteConfiguration.newBuilder().setName(routeName).addVirtualHosts(VirtualHost.newBuilder()
-                    .setName(routeName).addDomains("*").addAllRoutes(out.use(service))).build());
+            out.routes.add(shared("routes|proxyless|" + routeName, () -> RouteConfiguration.newBuilder()
+                    .setName(routeName).addVirtualHosts(VirtualHost.newBuilder().setName(routeName).addDomains("*")
+                            .addAllRoutes(out.routesOf(service))).build()));
+            out.use(service);
         }
         out.addClusters();
         return out;
+    }
+
+    @SuppressWarnings("unchecked")
+    private <T extends com.google.protobuf.Message> T shared(String key, java.util.function.Supplier<T> build) {
+        return (T) shared.computeIfAbsent(key, k -> build.get());
     }
 
     /** The services a node may call: its declared upstreams that exist, or every service. */
@@ -197,10 +220,19 @@ final class Translator {
 
         /** The service's routes; their clusters are added to the node's. */
         List<Route> use(ServiceView service) {
-            RouteTranslator.ServiceRoutes serviceRoutes = Translator.this.routes.computeIfAbsent(
-                    role + "|" + service.qualifiedName(), k -> routeTranslators.get(role).routes(service));
+            RouteTranslator.ServiceRoutes serviceRoutes = serviceRoutes(service);
             used.addAll(serviceRoutes.clusters());
             return serviceRoutes.routes();
+        }
+
+        /** The service's routes, without adding their clusters (the caller does, with {@link #use}). */
+        List<Route> routesOf(ServiceView service) {
+            return serviceRoutes(service).routes();
+        }
+
+        private RouteTranslator.ServiceRoutes serviceRoutes(ServiceView service) {
+            return Translator.this.routes.computeIfAbsent(role + "|" + service.qualifiedName(),
+                    k -> routeTranslators.get(role).routes(service));
         }
 
         void addClusters() {

@@ -12,20 +12,25 @@ import java.security.NoSuchAlgorithmException;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.HexFormat;
+import java.util.Map;
 
-/** Versions of xDS resource sets: a hash of the resources' names and deterministic encodings, so equal sets share a version. */
+/** Versions of xDS resource sets: a hash of names and deterministic encodings, so equal sets share a version. */
 final class Versions {
 
     private Versions() {
     }
 
-    /** The version of one type's resources for one node: 16 hex digits of the SHA-256 of the sorted resources. */
-    static String of(Collection<? extends Message> resources) {
+    /**
+     * The version of one type's resources for one node: 16 hex digits of the SHA-256 over the sorted resources'
+     * names and digests. {@code digests} caches each resource's own digest by identity, so that a resource shared
+     * by many nodes is encoded and hashed once.
+     */
+    static String of(Collection<? extends Message> resources, Map<Message, byte[]> digests) {
         MessageDigest digest = sha256();
         resources.stream().sorted(Comparator.comparing(Resources::getResourceName)).forEach(resource -> {
             digest.update(Resources.getResourceName(resource).getBytes(StandardCharsets.UTF_8));
             digest.update((byte) 0);
-            digest.update(deterministicBytes(resource));
+            digest.update(digests.computeIfAbsent(resource, r -> sha256().digest(deterministicBytes(r))));
         });
         return HexFormat.of().formatHex(digest.digest(), 0, 8);
     }

@@ -15,7 +15,7 @@ import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.Rds;
 
-/** Builders of the xDS pieces every listener and cluster shares: ADS config sources, HTTP connection managers, addresses. */
+/** Builders of the xDS pieces listeners and clusters share: ADS config sources, HTTP connection managers, addresses. */
 final class XdsResources {
 
     static final String HTTP_CONNECTION_MANAGER = "envoy.filters.network.http_connection_manager";
@@ -36,7 +36,7 @@ final class XdsResources {
                 .build();
     }
 
-    /** An HTTP connection manager (codec AUTO: HTTP/1.1 and h2c) taking route configuration {@code routeName} by RDS. */
+    /** An HTTP connection manager (codec AUTO: HTTP/1.1 and h2c) with route configuration {@code routeName} by RDS. */
     static HttpConnectionManager connectionManager(String statPrefix, String routeName) {
         return HttpConnectionManager.newBuilder()
                 .setStatPrefix(statPrefix)

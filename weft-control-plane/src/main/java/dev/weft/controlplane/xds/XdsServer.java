@@ -4,7 +4,9 @@ import dev.weft.controlplane.registry.ServiceRegistry;
 import dev.weft.controlplane.registry.SidecarRegistration;
 import dev.weft.controlplane.store.ResourceStore;
 import io.envoyproxy.controlplane.cache.v3.SimpleCache;
+import io.envoyproxy.controlplane.server.DefaultExecutorGroup;
 import io.envoyproxy.controlplane.server.V3DiscoveryServer;
+import io.envoyproxy.controlplane.server.serializer.CachedProtoResourcesSerializer;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -73,7 +75,9 @@ public final class XdsServer implements AutoCloseable {
                 publisher.nodeDisconnected(node);
             }
         });
-        V3DiscoveryServer discovery = new V3DiscoveryServer(List.of(tracker), new NackHoldingWatcher(cache));
+        // resources shared by many nodes are the same objects, so the caching serializer encodes each once
+        V3DiscoveryServer discovery = new V3DiscoveryServer(List.of(tracker), new NackHoldingWatcher(cache),
+                new DefaultExecutorGroup(), new CachedProtoResourcesSerializer());
         Server server = NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
                 .addService(discovery.getAggregatedDiscoveryServiceImpl())
                 .keepAliveTime(KEEPALIVE_TIME.toMillis(), TimeUnit.MILLISECONDS)

@@ -69,7 +69,8 @@ class ResourceStoreTest {
         assertThat(stored.metadata().generation()).isEqualTo(1);
         assertThat(stored.metadata().resourceVersion()).isEqualTo("1");
 
-        ApplyResult second = store.apply(Yaml.resources(SERVICE + "---\n" + ROUTE.replace("weight: 90", "weight: 50")), false);
+        String changedRoute = ROUTE.replace("weight: 90", "weight: 50");
+        ApplyResult second = store.apply(Yaml.resources(SERVICE + "---\n" + changedRoute), false);
 
         assertThat(second.generation()).isEqualTo(2);
         assertThat(second.changes()).extracting(c -> c.key().kind() + ":" + c.action())

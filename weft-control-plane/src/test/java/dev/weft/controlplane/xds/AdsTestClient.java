@@ -97,16 +97,26 @@ final class AdsTestClient implements AutoCloseable {
         return error;
     }
 
+    /** Drops the connection without ending the stream, as a killed proxy does. */
+    void kill() {
+        closed = true;
+        channel.shutdownNow();
+    }
+
     /** Ends the stream the way a proxy shutting down does: half-close, then close the connection. */
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         if (!closed) {
             closed = true;
             synchronized (requests) {
                 requests.onCompleted();
             }
             channel.shutdown();
-            channel.awaitTermination(5, TimeUnit.SECONDS);
+            try {
+                channel.awaitTermination(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 

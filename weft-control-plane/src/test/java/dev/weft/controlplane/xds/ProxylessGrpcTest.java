@@ -45,7 +45,7 @@ class ProxylessGrpcTest {
 
     private static final String TEST_SCHEME = "weft-test-xds";
     private static final int CALLS = 400;
-    /** Five standard deviations of a fair binomial over {@link #CALLS}: a correct split fails about once in 10^6 runs. */
+    /** Five standard deviations of a fair binomial over {@link #CALLS}: a fair split fails it once in ~10^6 runs. */
     private static final int TOLERANCE = 50;
 
     private static final MethodDescriptor.Marshaller<String> TEXT = new MethodDescriptor.Marshaller<>() {

@@ -161,6 +161,19 @@ class XdsServerTest {
     }
 
     @Test
+    void aKilledSidecarsStreamEndsAndItsTtlRuns() throws Exception {
+        AdsTestClient reviews = sidecar("reviews-a", 15006);
+        await().atMost(WAIT).until(() -> proxy("reviews-a") != null);
+
+        reviews.kill();
+
+        await().atMost(WAIT).until(() -> proxy("reviews-a") == null);
+        clock.advance(TTL.plusSeconds(1));
+        controlPlane.checkExpiry();
+        assertThat(client.registry().get(0).instances().get(0).health()).isEqualTo("EXPIRED");
+    }
+
+    @Test
     void anInvalidNodeIsRefusedWithTheFieldPath() {
         AdsTestClient bad = new AdsTestClient(controlPlane.xdsPort(), Nodes.sidecar("bad", "reviews", 15006, 0,
                 0, null, Map.of()));
@@ -168,8 +181,6 @@ class XdsServerTest {
             await().atMost(WAIT).until(() -> bad.error() != null);
             assertThat(bad.error()).hasMessageContaining("INVALID_ARGUMENT")
                     .hasMessageContaining("node.metadata.weft.app_port");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 }
