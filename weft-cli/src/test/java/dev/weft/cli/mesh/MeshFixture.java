@@ -1,0 +1,124 @@
+package dev.weft.cli.mesh;
+
+import static org.awaitility.Awaitility.await;
+
+import dev.weft.api.ResourceLoader;
+import dev.weft.controlplane.ControlPlane;
+import dev.weft.controlplane.ControlPlaneConfig;
+import dev.weft.controlplane.client.ApplyResponse;
+import dev.weft.controlplane.client.ControlPlaneClient;
+import dev.weft.proxy.ProxyServer;
+import dev.weft.proxy.config.BootstrapLoader;
+import dev.weft.proxy.sidecar.SidecarBootstrap;
+import dev.weft.proxy.xds.XdsStatus;
+import dev.weft.proxy.xds.XdsType;
+import dev.weft.testkit.Ports;
+import dev.weft.testkit.modelserver.ModelServer;
+import dev.weft.testkit.modelserver.ModelServerConfig;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A local mesh on loopback for end-to-end tests: a real control plane (its own data directory), sidecars that
+ * are real Weft proxies configured over xDS, and simulated model servers behind them. Everything it started is
+ * stopped by {@link #close()}.
+ */
+final class MeshFixture implements AutoCloseable {
+    static final Duration BOUND = Duration.ofSeconds(30);
+
+    private final Path dataDir;
+    private final Duration sidecarTtl;
+    private final List<AutoCloseable> started = new ArrayList<>();
+    private ControlPlane controlPlane;
+    private int xdsPort;
+    private int apiPort;
+
+    MeshFixture(Path dataDir, Duration sidecarTtl) throws Exception {
+        this.dataDir = dataDir;
+        this.sidecarTtl = sidecarTtl;
+        startControlPlane();
+    }
+
+    /** Starts the control plane: on free ports the first time, on the same ports (and data) after a stop. */
+    void startControlPlane() throws Exception {
+        controlPlane = ControlPlane.start(ControlPlaneConfig.defaults(dataDir).withPorts(xdsPort, apiPort)
+                .withSidecarTtl(sidecarTtl));
+        xdsPort = controlPlane.xdsPort();
+        apiPort = controlPlane.apiPort();
+    }
+
+    void stopControlPlane() {
+        controlPlane.close();
+    }
+
+    ControlPlane controlPlane() {
+        return controlPlane;
+    }
+
+    ControlPlaneClient client() {
+        return ControlPlaneClient.of("127.0.0.1", apiPort);
+    }
+
+    /** Applies YAML resources through the API, as {@code weft apply} does. */
+    ApplyResponse apply(String yaml) throws Exception {
+        return client().apply(new ResourceLoader().load(yaml, "test.yaml").resources(), false);
+    }
+
+    ModelServer modelServer(String version, String instanceId) {
+        ModelServer server = ModelServer.start(ModelServerConfig.builder().model("chat-sim").version(version)
+                .instanceId(instanceId).timeToFirstToken(Duration.ofMillis(1)).tokensPerSecond(10_000).build(), 0);
+        started.add(server);
+        return server;
+    }
+
+    /** A sidecar beside {@code app}, registered as an instance of {@code service} with {@code version}; it calls nothing. */
+    ProxyServer serverSidecar(String service, ModelServer app, String version) throws Exception {
+        return sidecar(new SidecarBootstrap("127.0.0.1", xdsPort, "default", service, "127.0.0.1", Ports.findFree(),
+                app.port(), null, 0, List.of(), Map.of("version", version), null, null, "127.0.0.1", 0));
+    }
+
+    /** A client-only sidecar whose outbound port reaches {@code upstreams}. */
+    ProxyServer clientSidecar(String service, int outboundPort, String... upstreams) throws Exception {
+        List<SidecarBootstrap.Upstream> list = new ArrayList<>();
+        for (String u : upstreams) {
+            list.add(SidecarBootstrap.Upstream.parse(u));
+        }
+        return sidecar(new SidecarBootstrap("127.0.0.1", xdsPort, "default", service, "127.0.0.1", 0, 0, null,
+                outboundPort, list, Map.of(), null, null, "127.0.0.1", 0));
+    }
+
+    ProxyServer sidecar(SidecarBootstrap bootstrap) throws Exception {
+        ProxyServer proxy = ProxyServer.start(BootstrapLoader.build(bootstrap.validate().toBootstrap()), 1);
+        started.add(proxy);
+        proxy.configured().get(BOUND.toSeconds(), TimeUnit.SECONDS);
+        return proxy;
+    }
+
+    /** The version of {@code type} a proxy serves, "" before any. */
+    static String applied(ProxyServer proxy, XdsType type) {
+        XdsStatus status = proxy.xdsStatus();
+        XdsStatus.TypeStatus t = status.types().get(type);
+        return t == null ? "" : t.appliedVersion();
+    }
+
+    /** Waits until {@code proxy} serves a {@code type} version other than {@code before}. */
+    static void awaitNewVersion(ProxyServer proxy, XdsType type, String before) {
+        await().atMost(BOUND).pollInterval(Duration.ofMillis(5)).until(() -> !applied(proxy, type).equals(before));
+    }
+
+    @Override
+    public void close() throws Exception {
+        for (int i = started.size() - 1; i >= 0; i--) {
+            AutoCloseable c = started.get(i);
+            c.close();
+            if (c instanceof ProxyServer p) {
+                p.stopped().get(BOUND.toSeconds(), TimeUnit.SECONDS);
+            }
+        }
+        controlPlane.close();
+    }
+}
