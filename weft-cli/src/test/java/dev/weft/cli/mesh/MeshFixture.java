@@ -2,7 +2,10 @@ package dev.weft.cli.mesh;
 
 import static org.awaitility.Awaitility.await;
 
+import dev.weft.api.ObjectMeta;
+import dev.weft.api.Resource;
 import dev.weft.api.ResourceLoader;
+import dev.weft.api.registry.ServiceInstanceSpec;
 import dev.weft.controlplane.ControlPlane;
 import dev.weft.controlplane.ControlPlaneConfig;
 import dev.weft.controlplane.client.ApplyResponse;
@@ -73,6 +76,12 @@ final class MeshFixture implements AutoCloseable {
                 .instanceId(instanceId).timeToFirstToken(Duration.ofMillis(1)).tokensPerSecond(10_000).build(), 0);
         started.add(server);
         return server;
+    }
+
+    /** Registers {@code app} through the API as an instance of {@code service} (no sidecar: callers reach it directly). */
+    void register(String service, String name, ModelServer app, String version) throws Exception {
+        client().register(new Resource<>(new ObjectMeta(name, "default", Map.of("version", version), null, null, null),
+                new ServiceInstanceSpec(service, "127.0.0.1", app.port(), null, null)));
     }
 
     /** A sidecar beside {@code app}, registered as an instance of {@code service} with {@code version}; it calls nothing. */

@@ -1,5 +1,6 @@
 package dev.weft.controlplane.xds;
 
+import com.google.protobuf.Any;
 import com.google.protobuf.UInt32Value;
 import dev.weft.api.Resource;
 import dev.weft.api.gateway.BackendObjectRef;
@@ -33,6 +34,7 @@ import dev.weft.api.policy.DestinationPolicySpec;
 import dev.weft.api.policy.HashPolicy;
 import dev.weft.api.policy.LoadBalancerAlgorithm;
 import dev.weft.controlplane.registry.ServiceView;
+import io.envoyproxy.envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate;
 import io.envoyproxy.envoy.config.core.v3.DataSource;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
 import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
@@ -79,6 +81,9 @@ final class RouteTranslator {
     }
 
     private static final String RETRY_ON = "connect-failure,refused-stream,reset";
+    private static final String PREVIOUS_HOSTS = "envoy.retry_host_predicates.previous_hosts";
+    /** Picks a retry may make to find an instance not tried yet. */
+    private static final int HOST_RESELECTIONS = 5;
 
     private final MeshModel model;
     private final NodeInfo.Role flavor;
@@ -358,6 +363,11 @@ final class RouteTranslator {
         if (attempts != null) {
             policy.setNumRetries(UInt32Value.of(attempts));
         }
+        // a retry goes to another instance when there is one: the instance that failed is likely to fail again
+        policy.addRetryHostPredicate(RetryPolicy.RetryHostPredicate.newBuilder()
+                        .setName(PREVIOUS_HOSTS)
+                        .setTypedConfig(Any.pack(PreviousHostsPredicate.getDefaultInstance())))
+                .setHostSelectionRetryMaxAttempts(HOST_RESELECTIONS);
         if (backoff != null && !backoff.isZero()) {
             policy.setRetryBackOff(RetryPolicy.RetryBackOff.newBuilder().setBaseInterval(duration(backoff)));
         }

@@ -1,6 +1,8 @@
 package dev.weft.proxy.config;
 
 import com.google.protobuf.Message;
+import io.envoyproxy.envoy.config.route.v3.RetryPolicy;
+import io.envoyproxy.envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate;
 import io.envoyproxy.envoy.config.bootstrap.v3.Admin;
 import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
@@ -50,6 +52,8 @@ public final class BootstrapFields {
     public static final String ROUTER = "envoy.filters.http.router";
     /** Extension name of the only transport socket. */
     public static final String TLS = "envoy.transport_sockets.tls";
+    /** The retry host predicate that keeps a retry off the endpoints earlier attempts used. */
+    public static final String PREVIOUS_HOSTS = "envoy.retry_host_predicates.previous_hosts";
     /** The only key of a cluster's typed_extension_protocol_options. */
     public static final String HTTP_PROTOCOL_OPTIONS = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions";
 
@@ -121,7 +125,8 @@ public final class BootstrapFields {
                 Router.getDefaultInstance(),
                 DownstreamTlsContext.getDefaultInstance(),
                 UpstreamTlsContext.getDefaultInstance(),
-                HttpProtocolOptions.getDefaultInstance());
+                HttpProtocolOptions.getDefaultInstance(),
+                PreviousHostsPredicate.getDefaultInstance());
     }
 
     /**
@@ -136,6 +141,8 @@ public final class BootstrapFields {
                 Map.of(ROUTER, Set.of(Router.getDescriptor().getFullName())),
                 TransportSocket.getDescriptor().getFullName(),
                 Map.of(TLS, Set.of(DownstreamTlsContext.getDescriptor().getFullName(),
-                        UpstreamTlsContext.getDescriptor().getFullName())));
+                        UpstreamTlsContext.getDescriptor().getFullName())),
+                RetryPolicy.RetryHostPredicate.getDescriptor().getFullName(),
+                Map.of(PREVIOUS_HOSTS, Set.of(PreviousHostsPredicate.getDescriptor().getFullName())));
     }
 }

@@ -30,10 +30,12 @@ public final class RetryPolicy {
     private final int grpcStatuses;
     private final long baseIntervalMillis;
     private final long maxIntervalMillis;
+    /** Picks for a retry that may land on an endpoint already tried (previous_hosts), 0 without the predicate. */
+    private final int hostReselections;
 
     private RetryPolicy(int numRetries, long perTryTimeoutMillis, boolean connectFailure, boolean reset,
             boolean refusedStream, boolean any5xx, boolean gatewayError, boolean retriable4xx, BitSet statuses,
-            int grpcStatuses, long baseIntervalMillis, long maxIntervalMillis) {
+            int grpcStatuses, long baseIntervalMillis, long maxIntervalMillis, int hostReselections) {
         this.numRetries = numRetries;
         this.perTryTimeoutMillis = perTryTimeoutMillis;
         this.connectFailure = connectFailure;
@@ -46,6 +48,7 @@ public final class RetryPolicy {
         this.grpcStatuses = grpcStatuses;
         this.baseIntervalMillis = baseIntervalMillis;
         this.maxIntervalMillis = maxIntervalMillis;
+        this.hostReselections = hostReselections;
     }
 
     /** Compiles {@code p}; {@code path} names the retry_policy field. */
@@ -143,8 +146,17 @@ public final class RetryPolicy {
                 }
             }
         }
+        // the only predicate SupportedFields lets through is previous_hosts; Envoy re-picks once by default
+        int reselections = 0;
+        if (p.getRetryHostPredicateCount() > 0) {
+            long n = p.getHostSelectionRetryMaxAttempts();
+            if (n < 0 || n > 100) {
+                throw new ConfigException(path + ".host_selection_retry_max_attempts", n + " (expected: 0 to 100)");
+            }
+            reselections = n == 0 ? 1 : (int) n;
+        }
         return new RetryPolicy(numRetries, perTry, connectFailure, reset, refusedStream, any5xx, gatewayError,
-                retriable4xx, statuses, grpc, base, max);
+                retriable4xx, statuses, grpc, base, max, reselections);
     }
 
     /** How many retries after the first attempt (num_retries, default 1). */
@@ -155,6 +167,15 @@ public final class RetryPolicy {
     /** per_try_timeout in ms, 0 for none. */
     public long perTryTimeoutMillis() {
         return perTryTimeoutMillis;
+    }
+
+    /**
+     * How many times a retry picks again when the balancer chose an endpoint an earlier attempt used
+     * (retry_host_predicate previous_hosts, host_selection_retry_max_attempts); 0 when retries may
+     * land anywhere.
+     */
+    public int hostReselections() {
+        return hostReselections;
     }
 
     /** Whether a failure to connect to the upstream is retried. */

@@ -1,6 +1,7 @@
 package dev.weft.proxy.route;
 
 import dev.weft.proxy.config.SupportedFields;
+import io.envoyproxy.envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate;
 import io.envoyproxy.envoy.config.core.v3.DataSource;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
 import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
@@ -53,7 +54,11 @@ final class RouteFields {
         f.allow(WeightedCluster.getDescriptor(), "clusters", "total_weight");
         f.allow(WeightedCluster.ClusterWeight.getDescriptor(), "name", "weight");
         f.allow(io.envoyproxy.envoy.config.route.v3.RetryPolicy.getDescriptor(), "retry_on", "num_retries",
-                "per_try_timeout", "retriable_status_codes", "retry_back_off");
+                "per_try_timeout", "retriable_status_codes", "retry_back_off", "retry_host_predicate",
+                "host_selection_retry_max_attempts");
+        f.allow(io.envoyproxy.envoy.config.route.v3.RetryPolicy.RetryHostPredicate.getDescriptor(), "name",
+                "typed_config");
+        f.allow(PreviousHostsPredicate.getDescriptor());
         f.allow(io.envoyproxy.envoy.config.route.v3.RetryPolicy.RetryBackOff.getDescriptor(), "base_interval", "max_interval");
         f.allow(RouteAction.HashPolicy.getDescriptor(), "header", "cookie", "connection_properties", "terminal");
         f.allow(RouteAction.HashPolicy.Header.getDescriptor(), "header_name");

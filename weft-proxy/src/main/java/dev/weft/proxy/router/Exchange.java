@@ -103,6 +103,8 @@ public final class Exchange implements UpstreamListener {
     /** The pending acquisition of this attempt's stream: cancelled when the attempt is abandoned. */
     private Future<UpstreamStream> acquiring;
     private Endpoint endpoint;
+    /** Endpoints earlier attempts used, for a retry policy with previous_hosts; null until a retry needs it. */
+    private ArrayList<Endpoint> triedEndpoints;
     private int attempt;
     /** Whether this exchange holds a max_retries slot of its cluster. */
     private boolean holdsRetry;
@@ -367,6 +369,9 @@ public final class Exchange implements UpstreamListener {
         attempt++;
         backoffTimer = null;
         Endpoint e = cluster.loadBalancer().choose(hash);
+        if (e != null && attempt > 1 && retry != null && retry.hostReselections() > 0) {
+            e = avoidTriedEndpoints(e);
+        }
         if (e == null) {
             cluster.stats().noHealthyUpstream.increment();
             fail(WeftError.NO_HEALTHY_UPSTREAM, "no healthy endpoint in cluster " + cluster.name());
@@ -380,6 +385,12 @@ public final class Exchange implements UpstreamListener {
             return;
         }
         endpoint = e;
+        if (retry != null && retry.hostReselections() > 0 && attempt <= retry.numRetries()) {
+            if (triedEndpoints == null) {
+                triedEndpoints = new ArrayList<>(2);
+            }
+            triedEndpoints.add(e);
+        }
         e.requestStarted();
         cluster.stats().rqTotal.increment();
         cluster.stats().rqActive.increment();
@@ -391,6 +402,22 @@ public final class Exchange implements UpstreamListener {
             acquiring = f;
             f.addListener(x -> onStreamReady(f, thisAttempt));
         }
+    }
+
+    /**
+     * previous_hosts: picks again, at most hostReselections times, while the balancer returns an
+     * endpoint an earlier attempt used; the last pick stands (as in Envoy) when nothing else is found.
+     */
+    private Endpoint avoidTriedEndpoints(Endpoint first) {
+        Endpoint e = first;
+        for (int i = 0; i < retry.hostReselections() && triedEndpoints.contains(e); i++) {
+            Endpoint next = cluster.loadBalancer().choose(hash);
+            if (next == null) {
+                break;
+            }
+            e = next;
+        }
+        return e;
     }
 
     private void onStreamReady(Future<UpstreamStream> f, int forAttempt) {

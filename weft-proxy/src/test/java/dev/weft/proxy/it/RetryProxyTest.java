@@ -1,8 +1,10 @@
 package dev.weft.proxy.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.awaitility.Awaitility.await;
 
+import dev.weft.proxy.config.BootstrapLoader;
 import dev.weft.testkit.modelserver.ModelServer;
 import dev.weft.testkit.modelserver.ModelServerConfig;
 
@@ -101,6 +103,48 @@ class RetryProxyTest {
             assertThat(proxy.stat("cluster.backend.upstream_rq_retry"))
                     .isEqualTo(proxy.stat("cluster.backend.upstream_cx_connect_fail"));
         }
+    }
+
+    @Test
+    void previousHostsKeepsEveryRetryOffTheEndpointThatFailed() throws Exception {
+        int deadPort = deadPort();
+        // RANDOM picks the dead endpoint again for half of the retries without the predicate
+        try (ScriptedUpstream live = ScriptedUpstream.ok("alive");
+             ProxyFixture proxy = ProxyFixture.start(Bootstraps.of(
+                     Bootstraps.routeTo("backend", """
+                             retry_policy:
+                               retry_on: connect-failure
+                               num_retries: 1
+                               host_selection_retry_max_attempts: 50
+                               retry_host_predicate:
+                               - name: envoy.retry_host_predicates.previous_hosts
+                                 typed_config:
+                                   "@type": type.googleapis.com/envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate
+                             """),
+                     Bootstraps.cluster("backend", false, "lb_policy: RANDOM", deadPort, live.port())))) {
+            // when
+            for (int i = 0; i < 60; i++) {
+                HttpResponse<String> r = get(proxy, "/" + i);
+
+                // then: one retry is always enough, as it never goes back to the dead port
+                assertThat(r.statusCode()).as("request %d", i).isEqualTo(200);
+            }
+            assertThat(proxy.stat("cluster.backend.upstream_cx_connect_fail")).isGreaterThanOrEqualTo(10);
+        }
+    }
+
+    @Test
+    void anUnknownRetryHostPredicateIsRefusedWithItsPath() {
+        String bootstrap = Bootstraps.of(Bootstraps.routeTo("backend", """
+                        retry_policy:
+                          retry_host_predicate:
+                          - name: envoy.retry_host_predicates.omit_canary_hosts
+                        """),
+                Bootstraps.cluster("backend", false, "", 1));
+
+        Throwable thrown = catchThrowable(() -> BootstrapLoader.parse(bootstrap, "b.yaml"));
+
+        assertThat(thrown).hasMessageContaining("retry_host_predicate[0]");
     }
 
     @Test
