@@ -1,17 +1,31 @@
 package dev.weft.cli;
 
+import dev.weft.api.Resource;
+import dev.weft.api.ResourceException;
+import dev.weft.api.ResourceLoader;
+import dev.weft.controlplane.ControlPlane;
+import dev.weft.controlplane.ControlPlaneConfig;
+import dev.weft.controlplane.client.ControlPlaneClient;
 import dev.weft.proxy.ProxyServer;
 import dev.weft.proxy.config.BootstrapLoader;
 import dev.weft.proxy.config.ConfigException;
-import dev.weft.proxy.config.ProxySnapshot;
+import dev.weft.proxy.sidecar.SidecarBootstrap;
 import dev.weft.testkit.Durations;
+import dev.weft.testkit.Ports;
 import dev.weft.testkit.modelserver.ModelServer;
 import dev.weft.testkit.modelserver.ModelServerConfig;
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintWriter;
+import java.net.InetSocketAddress;
+import java.net.ProxySelector;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,6 +37,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import org.HdrHistogram.Histogram;
@@ -32,14 +47,18 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code weft demo}: a local mesh in one process — simulated model servers of two versions, a
- * Weft proxy splitting traffic 90/10 between them, and a client driving chat completions through
- * it, with a report every second.
+ * {@code weft demo}: the whole local mesh in one process, on loopback: a control plane (its data in a temporary
+ * directory), simulated model servers of two versions of the {@code chat} service each beside a Weft sidecar, and
+ * a client app beside its own sidecar, sending chat completions to {@code http://chat/...} through it. The canary
+ * split comes from {@code examples/mesh/chat.yaml} and moves live with {@code weft apply}.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = "Run the local demo: model servers v1 and v2 behind a Weft proxy with a 90/10 split, and traffic.")
+        description = {"Run the local demo mesh: control plane, model servers of chat v1 and v2 beside sidecars, "
+                + "and a client app sending traffic through its sidecar, split 90/10 between the versions.",
+            "Move the canary while it runs: ./weft apply -f examples/mesh/canary-50.yaml"})
 final class DemoCommand implements Callable<Integer> {
     private static final String MODEL = "llama-3-8b";
+    private static final String MESH = "mesh/chat.yaml";
 
     @Option(names = "--duration", paramLabel = "DURATION", defaultValue = "0s",
             description = "How long to run (e.g. 30s, 2m); 0s runs until Ctrl-C. Default: ${DEFAULT-VALUE}.")
@@ -49,13 +68,18 @@ final class DemoCommand implements Callable<Integer> {
             description = "Requests per second the demo client sends. Default: ${DEFAULT-VALUE}.")
     private int rate;
 
-    @Option(names = "--port", paramLabel = "PORT", defaultValue = "10000",
-            description = "Port of the proxy's listener (0 picks a free one). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--port", paramLabel = "PORT", defaultValue = "15001",
+            description = "The client sidecar's outbound port (0 picks a free one). Default: ${DEFAULT-VALUE}.")
     private int port;
 
-    @Option(names = "--admin-port", paramLabel = "PORT", defaultValue = "9901",
-            description = "Port of the proxy's admin listener (0 picks a free one). Default: ${DEFAULT-VALUE}.")
-    private int adminPort;
+    @Option(names = "--xds-port", paramLabel = "PORT", defaultValue = "" + ControlPlaneConfig.DEFAULT_XDS_PORT,
+            description = "The control plane's xDS port (0 picks a free one). Default: ${DEFAULT-VALUE}.")
+    private int xdsPort;
+
+    @Option(names = "--api-port", paramLabel = "PORT", defaultValue = "" + ControlPlaneConfig.DEFAULT_API_PORT,
+            description = "The control plane's API port, which weft apply/get use (0 picks a free one). "
+                    + "Default: ${DEFAULT-VALUE}.")
+    private int apiPort;
 
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
@@ -75,55 +99,126 @@ final class DemoCommand implements Callable<Integer> {
             err.println("weft demo: --rate: " + rate + " (expected: 1 to 10000)");
             return 2;
         }
-        if (port < 0 || port > 65535 || adminPort < 0 || adminPort > 65535) {
-            err.println("weft demo: --port/--admin-port: expected 0 to 65535");
-            return 2;
+        for (int p : new int[] {port, xdsPort, apiPort}) {
+            if (p < 0 || p > 65535) {
+                err.println("weft demo: --port/--xds-port/--api-port: " + p + " (expected: 0 to 65535)");
+                return 2;
+            }
         }
 
-        List<ModelServer> servers = new ArrayList<>();
-        ProxyServer proxy = null;
+        Path dataDir = Files.createTempDirectory("weft-demo-");
+        List<AutoCloseable> running = new ArrayList<>();
         ScheduledExecutorService ticker = Executors.newScheduledThreadPool(2, r -> {
             Thread t = new Thread(r, "weft-demo");
             t.setDaemon(true);
             return t;
         });
         try {
+            ControlPlane controlPlane;
+            try {
+                controlPlane = ControlPlane.start(ControlPlaneConfig.defaults(dataDir).withPorts(xdsPort, apiPort));
+            } catch (IOException e) {
+                err.println("weft demo: cannot start the control plane: " + e.getMessage()
+                        + " (another control plane or demo running? --xds-port/--api-port choose others)");
+                return 1;
+            }
+            running.add(controlPlane);
+            ControlPlaneClient api = ControlPlaneClient.of("127.0.0.1", controlPlane.apiPort());
+            api.apply(meshResources(), false);
+
             ModelServerConfig base = ModelServerConfig.builder()
                     .model(MODEL).timeToFirstToken(Duration.ofMillis(40)).tokensPerSecond(400).responseTokens(16).build();
-            servers.add(ModelServer.start(base.toBuilder().version("v1").instanceId("v1-a").build(), 0));
-            servers.add(ModelServer.start(base.toBuilder().version("v1").instanceId("v1-b").build(), 0));
-            servers.add(ModelServer.start(base.toBuilder().version("v2").instanceId("v2-a")
-                    .timeToFirstToken(Duration.ofMillis(25)).tokensPerSecond(600).build(), 0));
+            List<String> instances = new ArrayList<>();
+            for (String[] instance : new String[][] {{"v1", "v1-a"}, {"v1", "v1-b"}, {"v2", "v2-a"}}) {
+                ModelServerConfig.Builder config = base.toBuilder().version(instance[0]).instanceId(instance[1]);
+                if (instance[0].equals("v2")) {
+                    config.timeToFirstToken(Duration.ofMillis(25)).tokensPerSecond(600);
+                }
+                ModelServer server = ModelServer.start(config.build(), 0);
+                running.add(server);
+                int inbound = Ports.findFree();
+                running.add(sidecar(controlPlane, "chat", inbound, server.port(), 0, List.of(),
+                        Map.of("version", instance[0])));
+                instances.add(instance[1] + " (model server :" + server.port() + ", sidecar :" + inbound + ")");
+            }
+            int outbound = port == 0 ? Ports.findFree() : port;
+            running.add(sidecar(controlPlane, "client", 0, 0, outbound,
+                    List.of(SidecarBootstrap.Upstream.parse("chat")), Map.of()));
 
-            String yaml = bootstrap(port, adminPort, servers.get(0).port(), servers.get(1).port(), servers.get(2).port());
-            ProxySnapshot snapshot = BootstrapLoader.parse(yaml, "demo-bootstrap.yaml");
-            proxy = ProxyServer.start(snapshot, 2);
-            int listenPort = proxy.port("demo");
-            out.printf("Weft demo: model servers v1 on %d and %d, v2 on %d; proxy on http://127.0.0.1:%d (admin http://127.0.0.1:%d)%n",
-                    servers.get(0).port(), servers.get(1).port(), servers.get(2).port(), listenPort, proxy.adminPort());
-            out.printf("Route: 90%% to version v1, 10%% to v2. Try: curl -s http://127.0.0.1:%d/v1/chat/completions "
-                    + "-H 'content-type: application/json' -d '{\"model\":\"%s\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}'%n",
-                    listenPort, MODEL);
+            out.printf("Weft demo mesh on loopback:%n");
+            out.printf("  control plane  xds 127.0.0.1:%d, API http://127.0.0.1:%d (state in %s)%n",
+                    controlPlane.xdsPort(), controlPlane.apiPort(), dataDir);
+            out.printf("  service chat   %s%n", String.join(", ", instances));
+            out.printf("  client app     its sidecar's outbound port http://127.0.0.1:%d routes http://chat/...%n", outbound);
+            out.printf("Route examples/mesh/chat.yaml: 90%% to chat-v1, 10%% to chat-v2. While this runs, in another shell:%n");
+            String server = controlPlane.apiPort() == ControlPlaneConfig.DEFAULT_API_PORT ? ""
+                    : " --server http://127.0.0.1:" + controlPlane.apiPort();
+            out.printf("  ./weft apply -f examples/mesh/canary-50.yaml%s     # then canary-100.yaml, or back to chat.yaml%n", server);
+            out.printf("  ./weft get httproute chat -o yaml%s;  ./weft proxy-status%s%n", server, server);
+            out.printf("  curl -x http://127.0.0.1:%d http://chat/v1/chat/completions -H 'content-type: application/json' "
+                    + "-d '{\"model\":\"%s\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}'%n", outbound, MODEL);
             out.printf("Sending %d requests/s (every 4th streamed)%s.%n%n", rate,
                     runFor.isZero() ? " until Ctrl-C" : " for " + runFor.toSeconds() + "s");
             out.flush();
-            runTraffic(out, ticker, URI.create("http://127.0.0.1:" + listenPort + "/v1/chat/completions"), runFor);
+            runTraffic(out, ticker, outbound, runFor);
             return 0;
         } catch (ConfigException e) {
-            err.println("weft demo: internal bootstrap rejected: " + e.getMessage());
+            err.println("weft demo: internal sidecar bootstrap rejected: " + e.getMessage());
             return 1;
         } finally {
             ticker.shutdownNow();
-            if (proxy != null) {
-                proxy.close();
-                proxy.stopped().get(10, TimeUnit.SECONDS);
+            for (int i = running.size() - 1; i >= 0; i--) {
+                AutoCloseable c = running.get(i);
+                c.close();
+                if (c instanceof ProxyServer proxy) {
+                    proxy.stopped().get(10, TimeUnit.SECONDS);
+                }
             }
-            servers.forEach(ModelServer::close);
+            deleteRecursively(dataDir);
         }
     }
 
-    private void runTraffic(PrintWriter out, ScheduledExecutorService ticker, URI target, Duration runFor) throws InterruptedException {
-        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2)).build();
+    /** The demo's resources: the same file as examples/mesh/chat.yaml, packaged into the jar. */
+    private static List<Resource<?>> meshResources() throws IOException, ResourceException {
+        try (InputStream in = DemoCommand.class.getResourceAsStream(MESH)) {
+            if (in == null) {
+                throw new IOException(MESH + " is missing from the jar");
+            }
+            return new ResourceLoader().load(new String(in.readAllBytes(), StandardCharsets.UTF_8), "examples/" + MESH)
+                    .resources();
+        }
+    }
+
+    private static ProxyServer sidecar(ControlPlane controlPlane, String service, int inboundPort, int appPort,
+                                       int outboundPort, List<SidecarBootstrap.Upstream> upstreams,
+                                       Map<String, String> labels) throws Exception {
+        SidecarBootstrap bootstrap = new SidecarBootstrap("127.0.0.1", controlPlane.xdsPort(), "default", service,
+                "127.0.0.1", inboundPort, appPort, null, outboundPort, upstreams, labels, null, null, "127.0.0.1", 0);
+        ProxyServer proxy = ProxyServer.start(BootstrapLoader.build(bootstrap.validate().toBootstrap()), 1);
+        try {
+            proxy.configured().get(30, TimeUnit.SECONDS);
+        } catch (TimeoutException e) {
+            proxy.close();
+            throw new IOException("the " + service + " sidecar got no configuration from the control plane in 30s");
+        }
+        return proxy;
+    }
+
+    private static void deleteRecursively(Path dir) throws IOException {
+        try (var paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    private void runTraffic(PrintWriter out, ScheduledExecutorService ticker, int outboundPort, Duration runFor)
+            throws InterruptedException {
+        // the app calls http://chat/... through its sidecar, as it would with HTTP_PROXY set
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .proxy(ProxySelector.of(new InetSocketAddress("127.0.0.1", outboundPort)))
+                .connectTimeout(Duration.ofSeconds(2)).build();
+        URI target = URI.create("http://chat/v1/chat/completions");
         Recorder interval = new Recorder(3);
         Histogram total = new Histogram(3);
         Map<String, LongAdder> byVersion = new ConcurrentHashMap<>();
@@ -191,60 +286,5 @@ final class DemoCommand implements Callable<Integer> {
         StringBuilder sb = new StringBuilder(label).append("{");
         new TreeMap<>(m).forEach((k, v) -> sb.append(sb.charAt(sb.length() - 1) == '{' ? "" : " ").append(k).append('=').append(v.sum()));
         return sb.append('}').toString();
-    }
-
-    /** The demo's bootstrap: the same Envoy v3 YAML a user would write for `weft proxy`. */
-    static String bootstrap(int port, int adminPort, int v1a, int v1b, int v2a) {
-        return """
-                admin:
-                  address: {socket_address: {address: 127.0.0.1, port_value: %d}}
-                static_resources:
-                  listeners:
-                  - name: demo
-                    address: {socket_address: {address: 127.0.0.1, port_value: %d}}
-                    filter_chains:
-                    - filters:
-                      - name: envoy.filters.network.http_connection_manager
-                        typed_config:
-                          "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
-                          stat_prefix: demo
-                          route_config:
-                            name: models
-                            virtual_hosts:
-                            - name: models
-                              domains: ["*"]
-                              routes:
-                              - match: {prefix: "/v1/"}
-                                route:
-                                  timeout: 30s
-                                  retry_policy: {retry_on: "connect-failure,refused-stream,5xx", num_retries: 2}
-                                  weighted_clusters:
-                                    clusters:
-                                    - {name: model-v1, weight: 90}
-                                    - {name: model-v2, weight: 10}
-                          http_filters:
-                          - name: envoy.filters.http.router
-                            typed_config:
-                              "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router
-                  clusters:
-                  - name: model-v1
-                    type: STATIC
-                    connect_timeout: 1s
-                    lb_policy: LEAST_REQUEST
-                    load_assignment:
-                      cluster_name: model-v1
-                      endpoints:
-                      - lb_endpoints:
-                        - endpoint: {address: {socket_address: {address: 127.0.0.1, port_value: %d}}}
-                        - endpoint: {address: {socket_address: {address: 127.0.0.1, port_value: %d}}}
-                  - name: model-v2
-                    type: STATIC
-                    connect_timeout: 1s
-                    load_assignment:
-                      cluster_name: model-v2
-                      endpoints:
-                      - lb_endpoints:
-                        - endpoint: {address: {socket_address: {address: 127.0.0.1, port_value: %d}}}
-                """.formatted(adminPort, port, v1a, v1b, v2a);
     }
 }

@@ -8,20 +8,21 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
-/** `weft demo` runs the whole local setup and reports traffic split across both versions. */
+/** `weft demo` runs the whole local mesh and reports traffic split across both versions. */
 class DemoCommandTest {
 
     @Test
-    void demoSendsTrafficThroughTheProxyToBothVersions() {
+    void demoSendsTrafficThroughTheClientsSidecarToBothVersions() {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         int code = Weft.commandLine()
                 .setOut(new PrintWriter(out, true))
                 .setErr(new PrintWriter(err, true))
-                .execute("demo", "--duration", "3s", "--rate", "50", "--port", "0", "--admin-port", "0");
+                .execute("demo", "--duration", "3s", "--rate", "50", "--port", "0", "--xds-port", "0", "--api-port", "0");
 
         assertThat(code).as("exit code; stderr: %s", err).isZero();
         String text = out.toString();
+        assertThat(text).contains("./weft apply -f examples/mesh/canary-50.yaml");
         Matcher summary = Pattern.compile("Summary: sent=(\\d+) version\\{v1=(\\d+) v2=(\\d+)} status\\{200=(\\d+)} failed=(\\d+)")
                 .matcher(text);
         assertThat(summary.find()).as(text).isTrue();
