@@ -268,6 +268,10 @@ public final class ProxyServer implements AutoCloseable {
     public CompletableFuture<Void> drainAndStop(long timeoutMillis) {
         List<LiveListener> all;
         synchronized (this) {
+            if (closed) {
+                // a second stop (a shutdown hook after the app's exit already drained) has nothing to do
+                return stopped;
+            }
             stopping = true;
             all = new ArrayList<>(listeners.values());
             all.addAll(draining);
