@@ -28,7 +28,8 @@ import java.util.TreeMap;
 /**
  * Translates services into clusters and endpoints: EDS clusters configured from the Service's DestinationPolicy
  * (falling back on the MeshConfig defaults), their ClusterLoadAssignments (healthy instances grouped by the
- * {@code zone} label), and a sidecar's STATIC inbound cluster to its app.
+ * {@code zone} label), and a sidecar's STATIC inbound cluster to its app. A sidecar's cluster with an instance
+ * known by DNS name is STRICT_DNS with the assignment inline, since EDS endpoints are IP literals.
  *
  * <p>Proxyless gRPC clients get RANDOM as ROUND_ROBIN (grpc-java has no random balancer), no HTTP protocol options
  * (they always speak HTTP/2) and a weight on each locality (grpc-java ignores a locality without one).
@@ -55,10 +56,16 @@ final class ClusterTranslator {
                 : model.defaults().loadBalancerAlgorithm();
         Cluster.Builder cluster = Cluster.newBuilder()
                 .setName(ref.name())
-                .setType(Cluster.DiscoveryType.EDS)
-                .setEdsClusterConfig(Cluster.EdsClusterConfig.newBuilder().setEdsConfig(XdsResources.ads())
-                        .setServiceName(ref.name()))
                 .setLbPolicy(lbPolicy(algorithm));
+        List<InstanceView> instances = model.endpoints(ref);
+        if (flavor == NodeInfo.Role.SIDECAR && instances.stream().anyMatch(i -> !isIpLiteral(i.address()))) {
+            // EDS endpoints must be IP literals (Envoy and Weft NACK a name), so the sidecar resolves the names
+            cluster.setType(Cluster.DiscoveryType.STRICT_DNS).setLoadAssignment(assignment(ref, instances));
+        } else {
+            cluster.setType(Cluster.DiscoveryType.EDS)
+                    .setEdsClusterConfig(Cluster.EdsClusterConfig.newBuilder().setEdsConfig(XdsResources.ads())
+                            .setServiceName(ref.name()));
+        }
         if (pool != null && pool.connectTimeout() != null) {
             cluster.setConnectTimeout(RouteTranslator.duration(pool.connectTimeout()));
         }
@@ -80,9 +87,14 @@ final class ClusterTranslator {
         return cluster.build();
     }
 
+    /** The EDS resource of an outbound cluster {@link #outbound} made of type EDS. */
     ClusterLoadAssignment endpoints(ClusterRef ref) {
+        return assignment(ref, model.endpoints(ref));
+    }
+
+    private ClusterLoadAssignment assignment(ClusterRef ref, List<InstanceView> instances) {
         Map<String, List<LbEndpoint>> byZone = new TreeMap<>();
-        for (InstanceView instance : model.endpoints(ref)) {
+        for (InstanceView instance : instances) {
             byZone.computeIfAbsent(instance.labels().getOrDefault("zone", ""), z -> new ArrayList<>())
                     .add(LbEndpoint.newBuilder().setEndpoint(Endpoint.newBuilder()
                             .setAddress(XdsResources.address(instance.address(), instance.port()))).build());
@@ -151,6 +163,14 @@ final class ClusterTranslator {
             case RANDOM -> flavor == NodeInfo.Role.PROXYLESS ? Cluster.LbPolicy.ROUND_ROBIN : Cluster.LbPolicy.RANDOM;
             case RING_HASH -> Cluster.LbPolicy.RING_HASH;
         };
+    }
+
+    /**
+     * Whether an instance address is an IP literal rather than a DNS name. Addresses are validated when they enter
+     * the registry (weft-api's {@code Formats.address}): a name is never only digits and dots, and has no colon.
+     */
+    static boolean isIpLiteral(String address) {
+        return address.indexOf(':') >= 0 || address.chars().allMatch(c -> c == '.' || (c >= '0' && c <= '9'));
     }
 
     /** Whether a service port speaks HTTP/2 (HTTP2 or GRPC); for an implicit service, whether any port does. */

@@ -239,8 +239,12 @@ final class Translator {
             ClusterTranslator translator = clusterTranslators.get(role);
             for (ClusterRef ref : used) {
                 String key = role + "|" + ref.name();
-                clusters.add(Translator.this.clusters.computeIfAbsent(key, k -> translator.outbound(ref)));
-                endpoints.add(assignments.computeIfAbsent(key, k -> translator.endpoints(ref)));
+                Cluster cluster = Translator.this.clusters.computeIfAbsent(key, k -> translator.outbound(ref));
+                clusters.add(cluster);
+                // a STRICT_DNS cluster (instances known by name) holds its endpoints inline
+                if (cluster.getType() == Cluster.DiscoveryType.EDS) {
+                    endpoints.add(assignments.computeIfAbsent(key, k -> translator.endpoints(ref)));
+                }
             }
         }
     }

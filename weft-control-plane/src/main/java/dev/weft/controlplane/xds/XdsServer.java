@@ -1,9 +1,12 @@
 package dev.weft.controlplane.xds;
 
+import dev.weft.controlplane.registry.RegistrySnapshot;
 import dev.weft.controlplane.registry.ServiceRegistry;
 import dev.weft.controlplane.registry.SidecarRegistration;
 import dev.weft.controlplane.store.ResourceStore;
+import dev.weft.controlplane.store.StoreSnapshot;
 import io.envoyproxy.controlplane.cache.v3.SimpleCache;
+import io.envoyproxy.controlplane.cache.v3.Snapshot;
 import io.envoyproxy.controlplane.server.DefaultExecutorGroup;
 import io.envoyproxy.controlplane.server.V3DiscoveryServer;
 import io.envoyproxy.controlplane.server.serializer.CachedProtoResourcesSerializer;
@@ -87,6 +90,16 @@ public final class XdsServer implements AutoCloseable {
                 .build()
                 .start();
         return new XdsServer(server, tracker, publisher);
+    }
+
+    /**
+     * The snapshot this server serves {@code node} while the store and registry are in these states: the same
+     * translation, without a server, for tools and tests that check what a proxy receives.
+     *
+     * @throws IllegalArgumentException when the node's {@code weft.*} metadata is invalid, naming the key
+     */
+    public static Snapshot translate(StoreSnapshot store, RegistrySnapshot registry, Node node) {
+        return new Translator(new MeshModel(store, registry)).snapshot(NodeInfo.from(node));
     }
 
     public int port() {

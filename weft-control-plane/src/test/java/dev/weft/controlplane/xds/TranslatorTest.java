@@ -305,6 +305,40 @@ class TranslatorTest {
     }
 
     @Test
+    void aSidecarResolvesInstancesKnownByNameItselfSinceEdsEndpointsAreIpLiterals() throws Exception {
+        // given: a reviews v2 instance known by a DNS name beside one known by its IP
+        TestMesh mesh = new TestMesh(dataDir).apply(MESH).register("""
+                apiVersion: weft.dev/v1alpha1
+                kind: ServiceInstance
+                metadata: {name: reviews-named, labels: {version: v2, zone: c}}
+                spec: {service: reviews, address: reviews-2.hosts.example.com, port: 9080}
+                """);
+        String v2 = "outbound|reviews.default|9080|reviews-v2";
+        String v1 = "outbound|reviews.default|9080|reviews-v1";
+
+        // when
+        Snapshot sidecar = sidecarSnapshot(mesh);
+        Snapshot proxyless = mesh.snapshot(Nodes.proxyless("grpc-client"));
+
+        // then: the sidecar's cluster is STRICT_DNS with its endpoints inline, and has no EDS resource
+        Cluster named = sidecar.clusters().resources().get(v2);
+        assertThat(named.getType()).isEqualTo(Cluster.DiscoveryType.STRICT_DNS);
+        assertThat(named.hasEdsClusterConfig()).isFalse();
+        assertThat(named.getLbPolicy()).isEqualTo(Cluster.LbPolicy.RING_HASH);
+        assertThat(named.getLoadAssignment().getClusterName()).isEqualTo(v2);
+        assertThat(named.getLoadAssignment().getEndpointsList()).extracting(l -> l.getLocality().getZone())
+                .containsExactly("b", "c");
+        assertThat(named.getLoadAssignment().getEndpointsList()).flatExtracting(l -> l.getLbEndpointsList())
+                .extracting(e -> e.getEndpoint().getAddress().getSocketAddress().getAddress())
+                .containsExactly("10.0.0.2", "reviews-2.hosts.example.com");
+        assertThat(sidecar.endpoints().resources()).doesNotContainKey(v2).containsKey(v1);
+        assertThat(sidecar.clusters().resources().get(v1).getType()).isEqualTo(Cluster.DiscoveryType.EDS);
+        // a proxyless client keeps EDS: grpc-java has no STRICT_DNS clusters
+        assertThat(proxyless.clusters().resources().get(v2).getType()).isEqualTo(Cluster.DiscoveryType.EDS);
+        assertThat(proxyless.endpoints().resources()).containsKey(v2);
+    }
+
+    @Test
     void grpcRoutesMatchMethodsAndComeFirst() throws Exception {
         Snapshot snapshot = sidecarSnapshot(new TestMesh(dataDir).apply(MESH + """
                 ---

@@ -92,8 +92,8 @@ final class RouteCompiler {
                 route.getRequestHeadersToRemoveList(), rp + ".request_headers_to_remove");
         HeaderMutations routeResponse = HeaderMutations.compile(route.getResponseHeadersToAddList(), rp + ".response_headers_to_add",
                 route.getResponseHeadersToRemoveList(), rp + ".response_headers_to_remove");
-        HeaderMutations[] request = ordered(routeRequest, vhRequest, configRequest);
-        HeaderMutations[] response = ordered(routeResponse, vhResponse, configResponse);
+        Levels request = new Levels(routeRequest, vhRequest, configRequest);
+        Levels response = new Levels(routeResponse, vhResponse, configResponse);
         switch (route.getActionCase()) {
             case ROUTE:
                 return forward(name, matcher, route.getRoute(), rp + ".route", request, response, vhRetry);
@@ -104,9 +104,11 @@ final class RouteCompiler {
                     throw new ConfigException(dp + ".status", d.getStatus() + " (expected: 200-599)");
                 }
                 byte[] body = d.hasBody() ? body(d.getBody(), dp + ".body") : new byte[0];
-                return RouteEntry.direct(name, matcher, response, HttpResponseStatus.valueOf(d.getStatus()), body);
+                return RouteEntry.direct(name, matcher, ordered(HeaderMutations.NONE, response),
+                        HttpResponseStatus.valueOf(d.getStatus()), body);
             case REDIRECT:
-                return RouteEntry.redirect(name, matcher, response, Redirect.compile(route.getRedirect(), rp + ".redirect"));
+                return RouteEntry.redirect(name, matcher, ordered(HeaderMutations.NONE, response),
+                        Redirect.compile(route.getRedirect(), rp + ".redirect"));
             case FILTER_ACTION:
             case NON_FORWARDING_ACTION:
                 throw new ConfigException(rp, route.getActionCase().name().toLowerCase(Locale.ROOT)
@@ -116,15 +118,19 @@ final class RouteCompiler {
         }
     }
 
+    /** One direction's header mutations of a route and the levels around it. */
+    private record Levels(HeaderMutations route, HeaderMutations vh, HeaderMutations config) {}
+
     /**
-     * Envoy evaluates the route's mutations first, then the virtual host's, then the route
-     * configuration's, so the outermost level wins a conflict; most_specific_header_mutations_wins
-     * reverses the order so the route wins.
+     * Envoy evaluates a weighted cluster's mutations first, then the route's, then the virtual
+     * host's, then the route configuration's, so the outermost level wins a conflict;
+     * most_specific_header_mutations_wins reverses the order so the most specific level wins.
+     * {@code cluster} is {@link HeaderMutations#NONE} for a route with a single cluster.
      */
-    private HeaderMutations[] ordered(HeaderMutations route, HeaderMutations vh, HeaderMutations cfg) {
+    private HeaderMutations[] ordered(HeaderMutations cluster, Levels levels) {
         HeaderMutations[] all = config.getMostSpecificHeaderMutationsWins()
-                ? new HeaderMutations[] {cfg, vh, route}
-                : new HeaderMutations[] {route, vh, cfg};
+                ? new HeaderMutations[] {levels.config, levels.vh, levels.route, cluster}
+                : new HeaderMutations[] {cluster, levels.route, levels.vh, levels.config};
         return Arrays.stream(all).filter(m -> !m.isEmpty()).toArray(HeaderMutations[]::new);
     }
 
@@ -151,18 +157,19 @@ final class RouteCompiler {
         return body;
     }
 
-    private RouteEntry forward(String name, RouteMatcher matcher, RouteAction a, String ap, HeaderMutations[] request,
-            HeaderMutations[] response, RetryPolicy vhRetry) throws ConfigException {
-        WeightedPick clusters;
+    private RouteEntry forward(String name, RouteMatcher matcher, RouteAction a, String ap, Levels request,
+            Levels response, RetryPolicy vhRetry) throws ConfigException {
+        WeightedPick backends;
         switch (a.getClusterSpecifierCase()) {
             case CLUSTER:
                 if (a.getCluster().isEmpty()) {
                     throw new ConfigException(ap + ".cluster", "must not be empty");
                 }
-                clusters = WeightedPick.single(a.getCluster());
+                backends = WeightedPick.single(new RouteEntry.Backend(a.getCluster(),
+                        ordered(HeaderMutations.NONE, request), ordered(HeaderMutations.NONE, response)));
                 break;
             case WEIGHTED_CLUSTERS:
-                clusters = weighted(a.getWeightedClusters(), ap + ".weighted_clusters");
+                backends = weighted(a.getWeightedClusters(), ap + ".weighted_clusters", request, response);
                 break;
             case CLUSTER_HEADER:
                 throw new ConfigException(ap + ".cluster_header", "is not supported; use cluster or weighted_clusters");
@@ -200,16 +207,17 @@ final class RouteCompiler {
         for (int i = 0; i < a.getRequestMirrorPoliciesCount(); i++) {
             mirrors.add(MirrorPolicy.compile(a.getRequestMirrorPolicies(i), ap + ".request_mirror_policies[" + i + "]"));
         }
-        return RouteEntry.forward(name, matcher, request, response, clusters, rewrite, host, timeout, retry, hash, mirrors);
+        return RouteEntry.forward(name, matcher, backends, rewrite, host, timeout, retry, hash, mirrors);
     }
 
     @SuppressWarnings("deprecation") // total_weight is deprecated but still checked when set, as Envoy does
-    private static WeightedPick weighted(WeightedCluster wc, String wp) throws ConfigException {
+    private WeightedPick weighted(WeightedCluster wc, String wp, Levels request, Levels response)
+            throws ConfigException {
         int n = wc.getClustersCount();
         if (n == 0) {
             throw new ConfigException(wp + ".clusters", "at least one cluster is required");
         }
-        String[] names = new String[n];
+        RouteEntry.Backend[] backends = new RouteEntry.Backend[n];
         long[] weights = new long[n];
         long sum = 0;
         for (int i = 0; i < n; i++) {
@@ -221,7 +229,12 @@ final class RouteCompiler {
             if (c.getName().isEmpty()) {
                 throw new ConfigException(cp + ".name", "must not be empty");
             }
-            names[i] = c.getName();
+            HeaderMutations clusterRequest = HeaderMutations.compile(c.getRequestHeadersToAddList(),
+                    cp + ".request_headers_to_add", c.getRequestHeadersToRemoveList(), cp + ".request_headers_to_remove");
+            HeaderMutations clusterResponse = HeaderMutations.compile(c.getResponseHeadersToAddList(),
+                    cp + ".response_headers_to_add", c.getResponseHeadersToRemoveList(), cp + ".response_headers_to_remove");
+            backends[i] = new RouteEntry.Backend(c.getName(), ordered(clusterRequest, request),
+                    ordered(clusterResponse, response));
             weights[i] = c.hasWeight() ? Integer.toUnsignedLong(c.getWeight().getValue()) : 0;
             sum += weights[i];
         }
@@ -236,6 +249,6 @@ final class RouteCompiler {
             throw new ConfigException(wp + ".total_weight", Integer.toUnsignedString(wc.getTotalWeight().getValue())
                     + " is not the sum of the cluster weights (" + sum + ")");
         }
-        return new WeightedPick(names, weights);
+        return new WeightedPick(backends, weights);
     }
 }

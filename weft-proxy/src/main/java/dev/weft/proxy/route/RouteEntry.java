@@ -30,15 +30,42 @@ public final class RouteEntry {
 
     private static final HeaderMutations[] NO_MUTATIONS = new HeaderMutations[0];
 
+    /**
+     * One cluster a FORWARD route sends a request to: its cluster, or one entry of its
+     * weighted_clusters, with the header mutations that apply when it is picked: the entry's own
+     * and the route's, virtual host's and route configuration's, in the order they apply. Immutable.
+     */
+    public static final class Backend {
+        private final String cluster;
+        /** Request header mutations of every level, in the order Envoy applies them. */
+        final HeaderMutations[] request;
+        final HeaderMutations[] response;
+
+        Backend(String cluster, HeaderMutations[] request, HeaderMutations[] response) {
+            this.cluster = cluster;
+            this.request = request;
+            this.response = response;
+        }
+
+        /** The cluster's name. */
+        public String cluster() {
+            return cluster;
+        }
+
+        @Override
+        public String toString() {
+            return "Backend{" + cluster + "}";
+        }
+    }
+
     private final Kind kind;
     private final String name;
     final RouteMatcher matcher;
-    /** Request header mutations of every level, in the order Envoy applies them. */
-    private final HeaderMutations[] requestMutations;
+    /** DIRECT_RESPONSE and REDIRECT: response header mutations of every level, in the order Envoy applies them. */
     private final HeaderMutations[] responseMutations;
 
     // FORWARD
-    private final WeightedPick clusters;
+    private final WeightedPick backends;
     private final PathRewrite pathRewrite;
     private final String hostRewrite;
     private final long timeoutMillis;
@@ -53,16 +80,15 @@ public final class RouteEntry {
     // REDIRECT
     private final Redirect redirect;
 
-    private RouteEntry(Kind kind, String name, RouteMatcher matcher, HeaderMutations[] requestMutations,
-            HeaderMutations[] responseMutations, WeightedPick clusters, PathRewrite pathRewrite, String hostRewrite,
-            long timeoutMillis, RetryPolicy retryPolicy, HashPolicies hashPolicies, List<MirrorPolicy> mirrorPolicies,
+    private RouteEntry(Kind kind, String name, RouteMatcher matcher, HeaderMutations[] responseMutations,
+            WeightedPick backends, PathRewrite pathRewrite, String hostRewrite, long timeoutMillis,
+            RetryPolicy retryPolicy, HashPolicies hashPolicies, List<MirrorPolicy> mirrorPolicies,
             HttpResponseStatus directStatus, byte[] directBody, Redirect redirect) {
         this.kind = kind;
         this.name = name;
         this.matcher = matcher;
-        this.requestMutations = requestMutations;
         this.responseMutations = responseMutations;
-        this.clusters = clusters;
+        this.backends = backends;
         this.pathRewrite = pathRewrite;
         this.hostRewrite = hostRewrite;
         this.timeoutMillis = timeoutMillis;
@@ -74,21 +100,21 @@ public final class RouteEntry {
         this.redirect = redirect;
     }
 
-    static RouteEntry forward(String name, RouteMatcher matcher, HeaderMutations[] request, HeaderMutations[] response,
-            WeightedPick clusters, PathRewrite pathRewrite, String hostRewrite, long timeoutMillis,
-            RetryPolicy retryPolicy, HashPolicies hashPolicies, List<MirrorPolicy> mirrorPolicies) {
-        return new RouteEntry(Kind.FORWARD, name, matcher, request, response, clusters, pathRewrite, hostRewrite,
+    static RouteEntry forward(String name, RouteMatcher matcher, WeightedPick backends, PathRewrite pathRewrite,
+            String hostRewrite, long timeoutMillis, RetryPolicy retryPolicy, HashPolicies hashPolicies,
+            List<MirrorPolicy> mirrorPolicies) {
+        return new RouteEntry(Kind.FORWARD, name, matcher, NO_MUTATIONS, backends, pathRewrite, hostRewrite,
                 timeoutMillis, retryPolicy, hashPolicies, mirrorPolicies, null, null, null);
     }
 
     static RouteEntry direct(String name, RouteMatcher matcher, HeaderMutations[] response, HttpResponseStatus status,
             byte[] body) {
-        return new RouteEntry(Kind.DIRECT_RESPONSE, name, matcher, NO_MUTATIONS, response, null, null, null, 0, null,
+        return new RouteEntry(Kind.DIRECT_RESPONSE, name, matcher, response, null, null, null, 0, null,
                 HashPolicies.NONE, List.of(), status, body, null);
     }
 
     static RouteEntry redirect(String name, RouteMatcher matcher, HeaderMutations[] response, Redirect redirect) {
-        return new RouteEntry(Kind.REDIRECT, name, matcher, NO_MUTATIONS, response, null, null, null, 0, null,
+        return new RouteEntry(Kind.REDIRECT, name, matcher, response, null, null, null, 0, null,
                 HashPolicies.NONE, List.of(), null, null, redirect);
     }
 
@@ -102,21 +128,22 @@ public final class RouteEntry {
         return name;
     }
 
-    /** FORWARD: the cluster for this request (a weighted pick when weighted_clusters). */
-    public String pickCluster() {
+    /** FORWARD: the backend for this request (a weighted pick when weighted_clusters). */
+    public Backend pickBackend() {
         requireKind(Kind.FORWARD);
-        return clusters.pick();
+        return backends.pick();
     }
 
     /**
-     * FORWARD: applies request header add/remove of all levels, then host_rewrite_literal, then
-     * prefix_rewrite or regex_rewrite to the URI (the query string is kept). Call it once, with the
-     * request that matched this route, before changing its URI.
+     * FORWARD: applies the request header add/remove of {@code backend} (picked from this route)
+     * and of all levels, then host_rewrite_literal, then prefix_rewrite or regex_rewrite to the URI
+     * (the query string is kept). Call it once, with the request that matched this route, before
+     * changing its URI.
      */
-    public void rewriteRequest(HttpRequest request) {
+    public void rewriteRequest(HttpRequest request, Backend backend) {
         requireKind(Kind.FORWARD);
         HttpHeaders headers = request.headers();
-        for (HeaderMutations m : requestMutations) {
+        for (HeaderMutations m : backend.request) {
             m.apply(headers);
         }
         if (hostRewrite != null) {
@@ -127,10 +154,17 @@ public final class RouteEntry {
         }
     }
 
-    /** Applies response header add/remove of all levels (route, virtual host, route configuration). */
-    public void rewriteResponse(HttpResponse response) {
-        HttpHeaders headers = response.headers();
-        for (HeaderMutations m : responseMutations) {
+    /**
+     * FORWARD: applies the response header add/remove of {@code backend} (the one the request went
+     * to) and of all levels (route, virtual host, route configuration).
+     */
+    public void rewriteResponse(HttpResponse response, Backend backend) {
+        requireKind(Kind.FORWARD);
+        apply(backend.response, response.headers());
+    }
+
+    private static void apply(HeaderMutations[] mutations, HttpHeaders headers) {
+        for (HeaderMutations m : mutations) {
             m.apply(headers);
         }
     }
@@ -169,7 +203,7 @@ public final class RouteEntry {
             resp.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.TEXT_PLAIN);
         }
         resp.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, directBody.length);
-        rewriteResponse(resp);
+        apply(responseMutations, resp.headers());
         return resp;
     }
 
@@ -179,7 +213,7 @@ public final class RouteEntry {
         FullHttpResponse resp = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, redirect.status, Unpooled.EMPTY_BUFFER);
         resp.headers().set(HttpHeaderNames.LOCATION, redirect.location(request, matcher.path, secure));
         resp.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, 0);
-        rewriteResponse(resp);
+        apply(responseMutations, resp.headers());
         return resp;
     }
 

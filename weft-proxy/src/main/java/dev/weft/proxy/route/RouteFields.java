@@ -52,7 +52,8 @@ final class RouteFields {
         f.allow(RuntimeFractionalPercent.getDescriptor(), "default_value");
         f.allow(FractionalPercent.getDescriptor(), "numerator", "denominator");
         f.allow(WeightedCluster.getDescriptor(), "clusters", "total_weight");
-        f.allow(WeightedCluster.ClusterWeight.getDescriptor(), "name", "weight");
+        f.allow(WeightedCluster.ClusterWeight.getDescriptor(), "name", "weight",
+                "request_headers_to_add", "request_headers_to_remove", "response_headers_to_add", "response_headers_to_remove");
         f.allow(io.envoyproxy.envoy.config.route.v3.RetryPolicy.getDescriptor(), "retry_on", "num_retries",
                 "per_try_timeout", "retriable_status_codes", "retry_back_off", "retry_host_predicate",
                 "host_selection_retry_max_attempts");

@@ -85,6 +85,7 @@ public final class Exchange implements UpstreamListener {
     private boolean upgrade;
     private boolean upgraded;
     private RouteEntry route;
+    private RouteEntry.Backend backend;
     private UpstreamCluster cluster;
     private RetryPolicy retry;
     private OptionalLong hash = OptionalLong.empty();
@@ -223,10 +224,11 @@ public final class Exchange implements UpstreamListener {
     }
 
     private void forward(HttpRequest req, RouteEntry r) {
-        String clusterName = r.pickCluster();
-        cluster = ctx.clusters().get(clusterName);
+        backend = r.pickBackend();
+        cluster = ctx.clusters().get(backend.cluster());
         if (cluster == null) {
-            localReply(WeftError.CLUSTER_NOT_FOUND, "route " + r.name() + " names cluster " + clusterName + ", which does not exist");
+            localReply(WeftError.CLUSTER_NOT_FOUND, "route " + r.name() + " names cluster " + backend.cluster()
+                    + ", which does not exist");
             return;
         }
         if (upgradeRequested) {
@@ -254,7 +256,7 @@ public final class Exchange implements UpstreamListener {
         String ip = ctx.settings().useRemoteAddress() ? downstream.remoteIp() : null;
         Headers.addForwardingHeaders(req.headers(), ip, downstream.secure(), ctx.settings().generateRequestId());
         hash = r.hash(req, remote);
-        r.rewriteRequest(req);
+        r.rewriteRequest(req, backend);
         retry = r.retryPolicy();
         replayable = retry != null && retry.numRetries() > 0 && !upgrade;
         replay = replayable ? new ArrayList<>(4) : null;
@@ -805,7 +807,7 @@ public final class Exchange implements UpstreamListener {
                 declineUpgrade();
             }
         }
-        route.rewriteResponse(head);
+        route.rewriteResponse(head, backend);
         Headers.removeHopByHop(head.headers(), upgraded);
         downstream.prepareResponse(head, headRequest);
         downstream.channel().write(head, downstream.channel().voidPromise());

@@ -289,6 +289,62 @@ class RoutingProxyTest {
     }
 
     @Test
+    void aWeightedClusterAddsItsOwnHeadersOnlyWhenItIsPicked() throws Exception {
+        // given: two backends behind one route, each weighted cluster with its own header rules
+        ScriptedUpstream stable = use(ScriptedUpstream.start((n, ex, body) -> {
+            ex.getResponseHeaders().add("x-internal", "secret");
+            ScriptedUpstream.respond(ex, 200, "stable");
+        }));
+        ScriptedUpstream canary = use(ScriptedUpstream.start((n, ex, body) -> {
+            ex.getResponseHeaders().add("x-internal", "secret");
+            ScriptedUpstream.respond(ex, 200, "canary");
+        }));
+        ProxyFixture proxy = use(ProxyFixture.start(Bootstraps.of("""
+                - match: {prefix: "/"}
+                  request_headers_to_add: [{header: {key: x-route, value: r}}]
+                  route:
+                    weighted_clusters:
+                      clusters:
+                      - name: stable
+                        weight: 1
+                        request_headers_to_add: [{header: {key: x-backend, value: stable}}]
+                        request_headers_to_remove: [x-canary-only]
+                      - name: canary
+                        weight: 1
+                        request_headers_to_add: [{header: {key: x-backend, value: canary}}]
+                        response_headers_to_add: [{header: {key: x-served-by, value: canary}}]
+                        response_headers_to_remove: [x-internal]
+                """, Bootstraps.cluster("stable", false, "", stable.port())
+                + Bootstraps.cluster("canary", false, "", canary.port()))));
+
+        // when: requests until both have been picked (each is, with probability 1/2 per request)
+        Map<String, HttpResponse<String>> last = new LinkedHashMap<>();
+        for (int i = 0; i < 200 && last.size() < 2; i++) {
+            HttpResponse<String> r = client.send(HttpRequest.newBuilder(proxy.uri("/"))
+                    .header("x-canary-only", "1").build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).isEqualTo(200);
+            last.put(r.body(), r);
+        }
+
+        // then: each upstream saw its own header (and the route's), each response got its backend's rules
+        assertThat(last).containsOnlyKeys("stable", "canary");
+        for (ScriptedUpstream.Seen seen : stable.seen()) {
+            assertThat(seen.header("x-backend")).isEqualTo("stable");
+            assertThat(seen.header("x-route")).isEqualTo("r");
+            assertThat(seen.header("x-canary-only")).isNull();
+        }
+        for (ScriptedUpstream.Seen seen : canary.seen()) {
+            assertThat(seen.header("x-backend")).isEqualTo("canary");
+            assertThat(seen.header("x-route")).isEqualTo("r");
+            assertThat(seen.header("x-canary-only")).isEqualTo("1");
+        }
+        assertThat(last.get("stable").headers().firstValue("x-internal")).hasValue("secret");
+        assertThat(last.get("stable").headers().firstValue("x-served-by")).isEmpty();
+        assertThat(last.get("canary").headers().firstValue("x-internal")).isEmpty();
+        assertThat(last.get("canary").headers().firstValue("x-served-by")).hasValue("canary");
+    }
+
+    @Test
     void directResponsesAndRedirectsAreAnsweredByTheProxy() throws Exception {
         assumeThat(Curl.available()).as("curl is installed").isTrue();
         ScriptedUpstream up = use(ScriptedUpstream.ok("upstream"));

@@ -29,7 +29,7 @@ class ForwardActionTest {
         // when
         Map<String, Integer> counts = new HashMap<>();
         for (int i = 0; i < n; i++) {
-            counts.merge(e.pickCluster(), 1, Integer::sum);
+            counts.merge(e.pickBackend().cluster(), 1, Integer::sum);
         }
 
         // then: within 5 standard deviations of the expected share (sd <= sqrt(n/4) = 158)
@@ -74,7 +74,8 @@ class ForwardActionTest {
         HttpRequest r = get("public.example.com", "/");
 
         // when
-        t.match(r).rewriteRequest(r);
+        RouteEntry e = t.match(r);
+        e.rewriteRequest(r, e.pickBackend());
 
         // then
         assertThat(r.headers().get("host")).isEqualTo("upstream.internal");
@@ -145,8 +146,9 @@ class ForwardActionTest {
         RouteEntry e = t.match(r);
 
         // when
-        e.rewriteRequest(r);
-        e.rewriteResponse(resp);
+        RouteEntry.Backend b = e.pickBackend();
+        e.rewriteRequest(r, b);
+        e.rewriteResponse(resp, b);
 
         // then
         assertThat(r.headers().getAll("x-level")).containsExactly("config");
@@ -166,12 +168,87 @@ class ForwardActionTest {
         RouteEntry e = t.match(r);
 
         // when
-        e.rewriteRequest(r);
-        e.rewriteResponse(resp);
+        RouteEntry.Backend b = e.pickBackend();
+        e.rewriteRequest(r, b);
+        e.rewriteResponse(resp, b);
 
         // then
         assertThat(r.headers().getAll("x-level")).containsExactly("route");
         assertThat(resp.headers().getAll("x-level")).containsExactly("route");
+    }
+
+    private static final String WEIGHTED_HEADERS = """
+            {%s"virtual_hosts": [{"name": "vh", "domains": ["*"], "routes": [{"match": {"prefix": "/"},
+              "request_headers_to_add": [{"header": {"key": "x-level", "value": "route"}, "append_action": "OVERWRITE_IF_EXISTS_OR_ADD"}],
+              "response_headers_to_add": [{"header": {"key": "x-level", "value": "route"}, "append_action": "OVERWRITE_IF_EXISTS_OR_ADD"}],
+              "route": {"weighted_clusters": {"clusters": [
+                {"name": "stable", "weight": 1,
+                 "request_headers_to_add": [{"header": {"key": "x-backend", "value": "stable"}},
+                   {"header": {"key": "x-level", "value": "cluster"}, "append_action": "OVERWRITE_IF_EXISTS_OR_ADD"}],
+                 "request_headers_to_remove": ["x-strip"],
+                 "response_headers_to_add": [{"header": {"key": "x-level", "value": "cluster"}, "append_action": "OVERWRITE_IF_EXISTS_OR_ADD"}],
+                 "response_headers_to_remove": ["server"]},
+                {"name": "canary", "weight": 1}]}}}]}]}""";
+
+    @Test
+    void aWeightedClustersOwnHeaderMutationsApplyOnlyWhenItIsPicked() throws Exception {
+        // given
+        RouteEntry e = table(WEIGHTED_HEADERS.formatted("")).match(get("/"));
+        RouteEntry.Backend stable = pick(e, "stable");
+        RouteEntry.Backend canary = pick(e, "canary");
+
+        // when
+        HttpRequest toStable = get("/");
+        toStable.headers().set("x-strip", "1");
+        e.rewriteRequest(toStable, stable);
+        HttpRequest toCanary = get("/");
+        toCanary.headers().set("x-strip", "1");
+        e.rewriteRequest(toCanary, canary);
+        HttpResponse fromStable = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+        fromStable.headers().set("server", "app");
+        e.rewriteResponse(fromStable, stable);
+        HttpResponse fromCanary = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+        fromCanary.headers().set("server", "app");
+        e.rewriteResponse(fromCanary, canary);
+
+        // then: the route's mutations apply to both, and win a conflict with the cluster's (outermost wins)
+        assertThat(toStable.headers().get("x-backend")).isEqualTo("stable");
+        assertThat(toStable.headers().contains("x-strip")).isFalse();
+        assertThat(toStable.headers().getAll("x-level")).containsExactly("route");
+        assertThat(toCanary.headers().contains("x-backend")).isFalse();
+        assertThat(toCanary.headers().get("x-strip")).isEqualTo("1");
+        assertThat(toCanary.headers().getAll("x-level")).containsExactly("route");
+        assertThat(fromStable.headers().contains("server")).isFalse();
+        assertThat(fromStable.headers().getAll("x-level")).containsExactly("route");
+        assertThat(fromCanary.headers().get("server")).isEqualTo("app");
+    }
+
+    @Test
+    void mostSpecificHeaderMutationsWinsLetsTheWeightedClusterWin() throws Exception {
+        // given
+        RouteEntry e = table(WEIGHTED_HEADERS.formatted("\"most_specific_header_mutations_wins\": true,")).match(get("/"));
+        RouteEntry.Backend stable = pick(e, "stable");
+        HttpRequest r = get("/");
+        HttpResponse resp = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+
+        // when
+        e.rewriteRequest(r, stable);
+        e.rewriteResponse(resp, stable);
+
+        // then
+        assertThat(r.headers().getAll("x-level")).containsExactly("cluster");
+        assertThat(resp.headers().getAll("x-level")).containsExactly("cluster");
+    }
+
+    /** The backend of {@code e} whose cluster is {@code cluster}; picks are random, so it draws until it comes. */
+    private static RouteEntry.Backend pick(RouteEntry e, String cluster) {
+        for (int i = 0; i < 1000; i++) {
+            RouteEntry.Backend b = e.pickBackend();
+            if (b.cluster().equals(cluster)) {
+                return b;
+            }
+        }
+        throw new AssertionError(cluster + " was never picked");
     }
 
     @Test
@@ -198,7 +275,8 @@ class ForwardActionTest {
         }
 
         // when
-        t.match(r).rewriteRequest(r);
+        RouteEntry e = t.match(r);
+        e.rewriteRequest(r, e.pickBackend());
 
         // then
         assertThat(r.headers().getAll("x-append")).containsExactly("old", "new");
@@ -222,13 +300,13 @@ class ForwardActionTest {
 
         // then
         assertThat(direct.kind()).isEqualTo(RouteEntry.Kind.DIRECT_RESPONSE);
-        assertThatThrownBy(direct::pickCluster).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(direct::pickBackend).isInstanceOf(IllegalStateException.class);
     }
 
     private static String rewrittenUri(RouteTable t, String uri) {
         HttpRequest r = get(uri);
         RouteEntry e = t.match(r);
-        e.rewriteRequest(r);
+        e.rewriteRequest(r, e.pickBackend());
         return r.uri();
     }
 }

@@ -253,7 +253,7 @@ class RouteMatchTest {
 
         // then
         assertThat(v1.name()).isEqualTo("vh/0");
-        assertThat(v1.pickCluster()).isEqualTo("v1");
+        assertThat(v1.pickBackend().cluster()).isEqualTo("v1");
         assertThat(api.name()).isEqualTo("vh/1");
         assertThat(web.name()).isEqualTo("catch-all");
     }
