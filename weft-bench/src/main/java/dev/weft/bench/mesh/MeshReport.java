@@ -38,7 +38,7 @@ final class MeshReport {
         row(out, "**every** proxy serving it", longs(steps, PushLatency.Step::lastNanos));
         long served = steps.stream().filter(PushLatency.Step::served).count();
         out.append("\nNew route really served: ").append(served).append(" of ").append(steps.size())
-                .append(" requests (one per apply, through a different sidecar each time) answered by the version the new"
+                .append(" requests (one per apply, through the sidecars in turn) answered by the version the new"
                         + " weights select.");
         steps.stream().filter(s -> !s.served()).findFirst().ifPresent(s -> out.append(" First miss: expected ")
                 .append(s.expected()).append(", got ").append(s.answered()).append('.'));

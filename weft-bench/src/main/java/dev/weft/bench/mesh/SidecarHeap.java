@@ -56,7 +56,8 @@ final class SidecarHeap {
             }
             List<Result> results = new ArrayList<>();
             results.add(measure("empty config (calls none)", "none", cp.xdsPort(), work));
-            results.add(measure("calls " + options.calls() + " (--upstream each)", String.join(",", few), cp.xdsPort(), work));
+            results.add(measure("calls " + options.calls() + " (--upstream ×" + options.calls() + ")",
+                    String.join(",", few), cp.xdsPort(), work));
             results.add(measure("calls all " + options.services() + " (no upstream list)", "all", cp.xdsPort(), work));
             return new Report(options.services(), mesh.size(), applyTime, results);
         }
