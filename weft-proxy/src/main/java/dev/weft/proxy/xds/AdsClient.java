@@ -264,7 +264,11 @@ public final class AdsClient implements AutoCloseable {
         } else {
             log.debug("xDS: cannot reach {}:{} ({}); retrying in {} ms", source.host(), source.port(), reason, delay);
         }
-        executor.schedule(this::connect, delay, TimeUnit.MILLISECONDS);
+        try {
+            executor.schedule(this::connect, delay, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            // close() ran between the check above and here: there is nothing to reconnect for
+        }
     }
 
     /** Sends the request of {@code type}: an ACK or subscription change, or with {@code error} a NACK. */
