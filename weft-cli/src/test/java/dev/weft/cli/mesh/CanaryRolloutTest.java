@@ -4,10 +4,13 @@ import static dev.weft.cli.mesh.MeshFixture.BOUND;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.weft.cli.Weft;
 import dev.weft.proxy.ProxyServer;
 import dev.weft.proxy.xds.XdsType;
 import dev.weft.testkit.Ports;
 import dev.weft.testkit.modelserver.ModelServer;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -59,6 +62,15 @@ class CanaryRolloutTest {
                 traffic.close();
             }
             assertThat(traffic.failures()).isEmpty();
+
+            // and weft proxy-status shows every sidecar in sync
+            StringWriter out = new StringWriter();
+            int code = Weft.commandLine().setOut(new PrintWriter(out, true))
+                    .execute("proxy-status", "--server", mesh.client().base().toString());
+            assertThat(code).isZero();
+            assertThat(out.toString().lines().filter(l -> l.contains("client.default")))
+                    .singleElement().asString().containsPattern("SYNCED +SYNCED +SYNCED +SYNCED");
+            assertThat(out.toString().lines().filter(l -> l.contains("chat.default"))).hasSize(2);
         }
     }
 
