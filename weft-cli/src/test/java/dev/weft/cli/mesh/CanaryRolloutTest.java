@@ -52,7 +52,7 @@ class CanaryRolloutTest {
                     String before = MeshFixture.applied(client, XdsType.RDS);
                     mesh.apply(route(100 - weight, weight));
                     MeshFixture.awaitNewVersion(client, XdsType.RDS, before);
-                    traffic.resetCounts();
+                    traffic.countFromNow(BOUND);
                     await().atMost(BOUND).until(() -> traffic.total() >= SAMPLE);
                     java.util.Map<String, Long> counts = traffic.counts();
                     long total = counts.values().stream().mapToLong(Long::longValue).sum();

@@ -42,7 +42,7 @@ class ControlPlaneOutageTest {
                 await().atMost(BOUND).until(() -> !client.xdsStatus().connected());
 
                 // then: the last good config keeps serving
-                traffic.resetCounts();
+                traffic.countFromNow(BOUND);
                 await().atMost(BOUND).until(() -> traffic.total() >= 200);
                 assertThat(traffic.counts()).containsOnlyKeys("v1");
 
@@ -54,7 +54,7 @@ class ControlPlaneOutageTest {
                 MeshFixture.awaitNewVersion(client, XdsType.RDS, before);
 
                 // then: the proxies resynced and follow it
-                traffic.resetCounts();
+                traffic.countFromNow(BOUND);
                 await().atMost(BOUND).until(() -> traffic.total() >= 200);
                 assertThat(traffic.counts()).containsOnlyKeys("v2");
             } finally {
@@ -88,7 +88,7 @@ class ControlPlaneOutageTest {
                 assertThat(refused.status()).isEqualTo(400);
                 assertThat(refused.getMessage()).contains("HTTPRoute default/chat", "spec.rules[0].backendRefs[1]",
                         "chat-v3");
-                traffic.resetCounts();
+                traffic.countFromNow(BOUND);
                 await().atMost(BOUND).until(() -> traffic.total() >= 100);
                 assertThat(traffic.counts()).containsOnlyKeys("v1");
                 assertThat(MeshFixture.applied(client, XdsType.RDS)).isEqualTo(before);

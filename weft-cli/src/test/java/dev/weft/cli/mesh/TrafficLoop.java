@@ -1,5 +1,7 @@
 package dev.weft.cli.mesh;
 
+import static org.awaitility.Awaitility.await;
+
 import java.net.InetSocketAddress;
 import java.net.ProxySelector;
 import java.net.URI;
@@ -14,6 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -29,6 +32,8 @@ final class TrafficLoop implements AutoCloseable {
     private final Map<String, LongAdder> byVersion = new ConcurrentHashMap<>();
     private final ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
     private final AtomicLong sent = new AtomicLong();
+    /** Requests each worker has finished, so a caller can wait until none is still on a request from before. */
+    private final AtomicLongArray finished;
 
     TrafficLoop(int outboundPort, String url, int concurrency) {
         this.client = HttpClient.newBuilder()
@@ -36,15 +41,17 @@ final class TrafficLoop implements AutoCloseable {
                 .connectTimeout(Duration.ofSeconds(5))
                 .build();
         this.target = URI.create(url);
+        this.finished = new AtomicLongArray(concurrency);
         for (int i = 0; i < concurrency; i++) {
-            Thread t = new Thread(this::run, "traffic-" + i);
+            int worker = i;
+            Thread t = new Thread(() -> run(worker), "traffic-" + i);
             t.setDaemon(true);
             workers.add(t);
             t.start();
         }
     }
 
-    private void run() {
+    private void run(int worker) {
         HttpRequest request = HttpRequest.newBuilder(target)
                 .timeout(Duration.ofSeconds(10))
                 .header("content-type", "application/json")
@@ -67,6 +74,7 @@ final class TrafficLoop implements AutoCloseable {
             } catch (Exception e) {
                 failures.add(e.toString());
             }
+            finished.incrementAndGet(worker);
         }
     }
 
@@ -86,8 +94,29 @@ final class TrafficLoop implements AutoCloseable {
         return n == null ? 0 : n.sum();
     }
 
+    /**
+     * Waits until every worker has finished a request it started after this call (so no answer counted from now
+     * on was routed by a config older than the caller's), then starts counting versions afresh.
+     */
+    void countFromNow(Duration bound) {
+        long[] before = new long[finished.length()];
+        for (int i = 0; i < before.length; i++) {
+            before[i] = finished.get(i);
+        }
+        await().atMost(bound).until(() -> {
+            for (int i = 0; i < before.length; i++) {
+                // the first one finished may have started before: wait for the second
+                if (finished.get(i) < before[i] + 2) {
+                    return false;
+                }
+            }
+            return true;
+        });
+        resetCounts();
+    }
+
     /** Starts counting versions afresh (failures are kept for the whole run). */
-    void resetCounts() {
+    private void resetCounts() {
         byVersion.clear();
     }
 
