@@ -58,6 +58,8 @@ class AdminProxyTest {
                     HttpResponse.BodyHandlers.ofString());
             assertThat(forwarded.statusCode()).isEqualTo(200);
 
+            // the response is counted when its exchange ends, which may be just after the client read it
+            await().atMost(BOUND).until(() -> admin(proxy, "GET", "/stats").body().contains("http.main.downstream_rq_2xx: 1"));
             List<String> text = admin(proxy, "GET", "/stats").body().lines().toList();
             JsonNode json = JSON.readTree(admin(proxy, "GET", "/stats?format=json").body());
             List<String> filtered = admin(proxy, "GET", "/stats?filter=cluster.backend.").body().lines().toList();
