@@ -84,6 +84,9 @@ final class DemoCommand implements Callable<Integer> {
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
 
+    /** Released once call() has stopped everything and removed its data directory. */
+    private final CountDownLatch cleanedUp = new CountDownLatch(1);
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
@@ -166,15 +169,19 @@ final class DemoCommand implements Callable<Integer> {
             err.println("weft demo: internal sidecar bootstrap rejected: " + e.getMessage());
             return 1;
         } finally {
-            ticker.shutdownNow();
-            for (int i = running.size() - 1; i >= 0; i--) {
-                AutoCloseable c = running.get(i);
-                c.close();
-                if (c instanceof ProxyServer proxy) {
-                    proxy.stopped().get(10, TimeUnit.SECONDS);
+            try {
+                ticker.shutdownNow();
+                for (int i = running.size() - 1; i >= 0; i--) {
+                    AutoCloseable c = running.get(i);
+                    c.close();
+                    if (c instanceof ProxyServer proxy) {
+                        proxy.stopped().get(10, TimeUnit.SECONDS);
+                    }
                 }
+                deleteRecursively(dataDir);
+            } finally {
+                cleanedUp.countDown();
             }
-            deleteRecursively(dataDir);
         }
     }
 
@@ -227,7 +234,15 @@ final class DemoCommand implements Callable<Integer> {
         AtomicLong outstanding = new AtomicLong();
         LongAdder failed = new LongAdder();
         CountDownLatch stop = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            stop.countDown();
+            // the JVM halts when its hooks return: wait for the summary and the clean-up of call()
+            try {
+                cleanedUp.await(20, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "weft-demo-stop"));
         long periodNanos = TimeUnit.SECONDS.toNanos(1) / rate;
         ticker.scheduleAtFixedRate(() -> {
             long n = sent.incrementAndGet();

@@ -52,18 +52,19 @@ final class SnapshotPublisher {
         publish(node);
     }
 
-    /** A stream of {@code node} ended; the last one's end drops the node's snapshot. */
-    synchronized void nodeDisconnected(NodeInfo node) {
+    /** A stream of {@code node} ended; the last one's end drops the node's snapshot, and then this returns true. */
+    synchronized boolean nodeDisconnected(NodeInfo node) {
         Node entry = nodes.get(node.id());
         if (entry == null) {
-            return;
+            return false;
         }
         if (entry.streams > 1) {
             nodes.put(node.id(), new Node(entry.info, entry.streams - 1));
-            return;
+            return false;
         }
         nodes.remove(node.id());
         cache.clearSnapshot(node.id());
+        return true;
     }
 
     /** Something in the store or registry changed: recompute every node's snapshot shortly. */

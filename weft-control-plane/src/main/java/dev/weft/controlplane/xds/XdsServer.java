@@ -51,6 +51,7 @@ public final class XdsServer implements AutoCloseable {
     public static XdsServer start(String host, int port, ResourceStore store, ServiceRegistry registry, Clock clock,
                                   ScheduledExecutorService executor, Duration debounce) throws IOException {
         SimpleCache<String> cache = new SimpleCache<>(Node::getId);
+        NackHoldingWatcher watcher = new NackHoldingWatcher(cache);
         SnapshotPublisher publisher = new SnapshotPublisher(cache,
                 () -> new MeshModel(store.snapshot(), registry.snapshot()), executor, debounce);
         ProxyTracker tracker = new ProxyTracker(clock, new ProxyTracker.StreamListener() {
@@ -75,11 +76,13 @@ public final class XdsServer implements AutoCloseable {
                 if (node.registers()) {
                     registry.sidecarStreamClosed(node.namespace(), node.instanceName());
                 }
-                publisher.nodeDisconnected(node);
+                if (publisher.nodeDisconnected(node)) {
+                    watcher.forget(node.id());
+                }
             }
         });
         // resources shared by many nodes are the same objects, so the caching serializer encodes each once
-        V3DiscoveryServer discovery = new V3DiscoveryServer(List.of(tracker), new NackHoldingWatcher(cache),
+        V3DiscoveryServer discovery = new V3DiscoveryServer(List.of(tracker), watcher,
                 new DefaultExecutorGroup(), new CachedProtoResourcesSerializer());
         Server server = NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
                 .addService(discovery.getAggregatedDiscoveryServiceImpl())

@@ -235,7 +235,8 @@ public final class AdsClient implements AutoCloseable {
         ConnectivityState now = s.channel.getState(false);
         if (now == ConnectivityState.READY && !connected) {
             connected = true;
-            failures = 0;
+            // the back-off starts over only once a response arrives: a server that accepts the
+            // connection and then refuses the stream must not be retried ten times a second
             log.info("xDS: connected to {}:{}", source.host(), source.port());
             publishStatus();
         }
@@ -325,6 +326,7 @@ public final class AdsClient implements AutoCloseable {
     // ---------------------------------------------------------------- responses
 
     private void onResponse(DiscoveryResponse response) {
+        failures = 0;
         XdsType type = XdsType.of(response.getTypeUrl());
         if (type == null) {
             log.warn("xDS: ignoring a response of type {}, which was not asked for", response.getTypeUrl());
