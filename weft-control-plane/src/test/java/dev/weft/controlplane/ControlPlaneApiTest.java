@@ -184,6 +184,7 @@ class ControlPlaneApiTest {
         HttpResponse<String> unknown = http.send(HttpRequest.newBuilder(base.resolve("/v2/things")).build(),
                 HttpResponse.BodyHandlers.ofString());
         HttpResponse<String> badJson = http.send(HttpRequest.newBuilder(base.resolve("/v1/apply"))
+                .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"resources\": [")).build(),
                 HttpResponse.BodyHandlers.ofString());
         HttpResponse<String> badKind = http.send(HttpRequest.newBuilder(base.resolve("/v1/resources?kind=Pod"))
@@ -197,5 +198,26 @@ class ControlPlaneApiTest {
         assertThat(badKind.statusCode()).isEqualTo(400);
         assertThat(badKind.body()).contains("unknown kind \\\"Pod\\\"");
         assertThat(client.healthy()).isTrue();
+    }
+
+    @Test
+    void webPagesCannotChangeTheMesh() throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        URI instances = client.base().resolve("/v1/instances");
+        String instance = """
+                {"apiVersion": "weft.dev/v1alpha1", "kind": "ServiceInstance", "metadata": {"name": "evil"},
+                 "spec": {"service": "chat", "address": "203.0.113.7", "port": 80}}""";
+
+        // a cross-site form or fetch without preflight: text/plain
+        HttpResponse<String> plain = http.send(HttpRequest.newBuilder(instances).header("Content-Type", "text/plain")
+                .POST(HttpRequest.BodyPublishers.ofString(instance)).build(), HttpResponse.BodyHandlers.ofString());
+        // any request a page makes carries its Origin
+        HttpResponse<String> fromPage = http.send(HttpRequest.newBuilder(client.base().resolve("/v1/registry"))
+                .header("Origin", "http://evil.example").build(), HttpResponse.BodyHandlers.ofString());
+
+        assertThat(plain.statusCode()).isEqualTo(415);
+        assertThat(fromPage.statusCode()).isEqualTo(403);
+        assertThat(client.registry().stream().flatMap(s -> s.instances().stream()).map(i -> i.name()))
+                .doesNotContain("evil");
     }
 }

@@ -121,6 +121,7 @@ public final class ApiServer implements AutoCloseable {
     private Response route(HttpExchange exchange) throws IOException, BadRequest {
         String path = exchange.getRequestURI().getPath();
         String method = exchange.getRequestMethod();
+        refuseBrowsers(exchange, method);
         Map<String, String> query = query(exchange.getRequestURI().getRawQuery());
         return switch (path) {
             case "/healthz" -> only(method, "GET", () -> ok(JSON.createObjectNode().put("status", "ok")));
@@ -140,6 +141,40 @@ public final class ApiServer implements AutoCloseable {
             case "/v1/proxies" -> only(method, "GET", this::proxies);
             default -> throw new BadRequest(404, "no such endpoint: " + path);
         };
+    }
+
+    /**
+     * The API has no authentication yet and changes the mesh, so a web page must not reach it: a browser sends
+     * {@code Origin} on cross-site requests, cannot send a JSON POST cross-site without a CORS preflight (which
+     * this server never grants), and a DNS-rebound page names a host that is not this server's.
+     */
+    private void refuseBrowsers(HttpExchange exchange, String method) throws BadRequest {
+        if (exchange.getRequestHeaders().containsKey("Origin")) {
+            throw new BadRequest(403, "requests from web pages (with an Origin header) are refused");
+        }
+        if (method.equals("POST") || method.equals("PUT") || method.equals("DELETE")) {
+            String type = exchange.getRequestHeaders().getFirst("Content-Type");
+            if (type == null || !type.toLowerCase(java.util.Locale.ROOT).startsWith("application/json")) {
+                throw new BadRequest(415, method + " needs Content-Type: application/json, got " + type);
+            }
+        }
+        String host = exchange.getRequestHeaders().getFirst("Host");
+        if (host != null && !allowedHost(host)) {
+            throw new BadRequest(403, "Host '" + host + "' is not this server's address");
+        }
+    }
+
+    private boolean allowedHost(String hostHeader) {
+        String host = hostHeader;
+        if (host.startsWith("[")) {
+            int end = host.indexOf(']');
+            host = end < 0 ? host : host.substring(1, end);
+        } else if (host.indexOf(':') >= 0 && host.indexOf(':') == host.lastIndexOf(':')) {
+            host = host.substring(0, host.indexOf(':'));
+        }
+        String bound = server.getAddress().getAddress().getHostAddress();
+        return host.equalsIgnoreCase("localhost") || host.equals("127.0.0.1") || host.equals("::1")
+                || host.equals(bound) || server.getAddress().getAddress().isAnyLocalAddress();
     }
 
     private Response apply(JsonNode body, Map<String, String> query) throws IOException, BadRequest {

@@ -189,6 +189,10 @@ public final class ControlPlaneClient {
                 .timeout(REQUEST_TIMEOUT)
                 .header("Accept", "application/json");
         if (body == null) {
+            // the server takes changes only as JSON (a web page cannot send that cross-site without a preflight)
+            if (!method.equals("GET")) {
+                request.header("Content-Type", "application/json");
+            }
             request.method(method, HttpRequest.BodyPublishers.noBody());
         } else {
             request.header("Content-Type", "application/json")
