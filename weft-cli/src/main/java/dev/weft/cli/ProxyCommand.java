@@ -141,8 +141,10 @@ final class ProxyCommand implements Callable<Integer> {
             }
         } else {
             Bootstrap bootstrap;
+            SidecarBootstrap sidecar;
             try {
-                bootstrap = sidecar().validate().toBootstrap();
+                sidecar = sidecar().validate();
+                bootstrap = sidecar.toBootstrap();
             } catch (IllegalArgumentException e) {
                 err.println("weft proxy: " + e.getMessage());
                 return 2;
@@ -152,6 +154,15 @@ final class ProxyCommand implements Callable<Integer> {
                 return 0;
             }
             source = "sidecar bootstrap";
+            if (!validateOnly) {
+                // the control plane registers the inbound port as soon as the sidecar connects: a port
+                // another process holds would be an endpoint that is not this app's
+                String busy = busyPort(sidecar);
+                if (busy != null) {
+                    err.println("weft proxy: " + busy);
+                    return 1;
+                }
+            }
             try {
                 snapshot = BootstrapLoader.build(bootstrap);
             } catch (ConfigException e) {
@@ -222,6 +233,26 @@ final class ProxyCommand implements Callable<Integer> {
         return new SidecarBootstrap(host, port, namespace, service, address, inboundPort, appPort,
                 appProtocol == null ? null : appProtocol.toUpperCase(java.util.Locale.ROOT), outboundPort,
                 upstreams.isEmpty() ? null : parsed, labels, instance, nodeId, "127.0.0.1", adminPort);
+    }
+
+    /** The first of the sidecar's listener ports that something else holds, described; null when all are free. */
+    private static String busyPort(SidecarBootstrap sidecar) {
+        List<String[]> ports = new ArrayList<>();
+        if (sidecar.appPort() > 0) {
+            ports.add(new String[] {"--inbound-port", sidecar.address(), Integer.toString(sidecar.inboundPort())});
+        }
+        if (sidecar.outboundPort() > 0) {
+            ports.add(new String[] {"--outbound-port", "127.0.0.1", Integer.toString(sidecar.outboundPort())});
+        }
+        for (String[] p : ports) {
+            try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+                probe.setReuseAddress(true);
+                probe.bind(new java.net.InetSocketAddress(p[1], Integer.parseInt(p[2])));
+            } catch (IOException e) {
+                return p[0] + ": " + p[1] + ":" + p[2] + " is in use (" + e.getMessage() + ")";
+            }
+        }
+        return null;
     }
 
     /** Waits for the first configuration, saying so when it takes long (the control plane may be down). */

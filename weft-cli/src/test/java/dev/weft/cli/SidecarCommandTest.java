@@ -84,6 +84,20 @@ class SidecarCommandTest {
     }
 
     @Test
+    void aBusyInboundPortStopsTheSidecarBeforeItRegisters() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            int code = weft("proxy", "--control-plane", "127.0.0.1:" + controlPlane.xdsPort(), "--service", "chat",
+                    "--app-port", Integer.toString(chat.port()), "--inbound-port", Integer.toString(taken.getLocalPort()),
+                    "--outbound-port", "0", "--admin-port", "0");
+
+            assertThat(code).isEqualTo(1);
+            assertThat(err.toString()).contains("--inbound-port: 127.0.0.1:" + taken.getLocalPort() + " is in use");
+            assertThat(ControlPlaneClient.of("127.0.0.1", controlPlane.apiPort()).registry().stream()
+                    .flatMap(s -> s.instances().stream()).map(i -> i.port())).doesNotContain(taken.getLocalPort());
+        }
+    }
+
+    @Test
     void sidecarOptionsAreChecked() {
         assertThat(weft("proxy", "--control-plane", "127.0.0.1:1")).isEqualTo(2);
         assertThat(err.toString()).contains("--service: required with --control-plane");

@@ -112,12 +112,32 @@ public record SidecarBootstrap(String controlPlaneHost, int controlPlanePort, St
         if (!isIpLiteral(address)) {
             throw new IllegalArgumentException("--address: '" + address + "' (expected: an IP address)");
         }
+        // two listeners on one port: the second never binds and the sidecar would never become ready
+        Map<Integer, String> ports = new java.util.HashMap<>();
+        if (appPort > 0) {
+            claim(ports, inboundPort, "--inbound-port");
+        }
+        claim(ports, outboundPort, "--outbound-port");
+        claim(ports, adminPort, "--admin-port");
+        for (Upstream u : upstreams == null ? List.<Upstream>of() : upstreams) {
+            claim(ports, u.port(), "--upstream " + u.service() + "=" + u.port());
+        }
         for (Map.Entry<String, String> label : labels.entrySet()) {
             if (label.getKey().isEmpty()) {
                 throw new IllegalArgumentException("--label: '=" + label.getValue() + "' has no key (expected: KEY=VALUE)");
             }
         }
         return this;
+    }
+
+    private static void claim(Map<Integer, String> ports, int port, String option) {
+        if (port <= 0) {
+            return;
+        }
+        String other = ports.putIfAbsent(port, option);
+        if (other != null) {
+            throw new IllegalArgumentException(option + ": port " + port + " is also " + other);
+        }
     }
 
     private static void checkPort(String option, int port, boolean zeroAllowed) {

@@ -83,6 +83,13 @@ class SidecarBootstrapTest {
         assertThatThrownBy(() -> new SidecarBootstrap("127.0.0.1", 18000, "default", "a", "127.0.0.1",
                 15006, 8080, "HTTP3", 0, null, null, null, null, "127.0.0.1", 0).validate())
                 .hasMessageStartingWith("--app-protocol: 'HTTP3'");
+        assertThatThrownBy(() -> new SidecarBootstrap("127.0.0.1", 18000, "default", "a", "127.0.0.1",
+                15006, 8080, null, 15001, List.of(Upstream.parse("chat=15001")), null, null, null, "127.0.0.1", 0)
+                .validate())
+                .hasMessage("--upstream chat=15001: port 15001 is also --outbound-port");
+        assertThatThrownBy(() -> new SidecarBootstrap("127.0.0.1", 18000, "default", "a", "127.0.0.1",
+                15000, 8080, null, 0, null, null, null, null, "127.0.0.1", 15000).validate())
+                .hasMessage("--admin-port: port 15000 is also --inbound-port");
         assertThatThrownBy(() -> new SidecarBootstrap("127.0.0.1", 0, "default", "a", "127.0.0.1",
                 15006, 8080, null, 0, null, null, null, null, "127.0.0.1", 0).validate())
                 .hasMessageStartingWith("--control-plane: 0");
