@@ -61,6 +61,7 @@ public final class ControlPlane implements AutoCloseable {
         ServiceRegistry registry = new ServiceRegistry(config.clock(), config.sidecarTtl(), state.instances());
         ResourceStore store = new ResourceStore(file, state, registry);
         CertificateAuthority ca = MeshCa.open(config, MeshCa.trustDomain(store.snapshot()));
+        store.addCheck(MeshCa.trustDomainFixed(ca));
         registry.updateDeclared(store.snapshot());
         ExecutorService persistence = Executors.newSingleThreadExecutor(r -> {
             Thread thread = new Thread(r, "weft-control-plane-persist");

@@ -3,6 +3,7 @@ package dev.weft.controlplane;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.weft.api.Kind;
 import dev.weft.ca.Csr;
 import dev.weft.ca.Pem;
 import dev.weft.ca.SpiffeId;
@@ -12,6 +13,8 @@ import dev.weft.controlplane.client.ControlPlaneClient;
 import dev.weft.controlplane.client.ControlPlaneException;
 import dev.weft.controlplane.client.IssuedCertificate;
 import dev.weft.controlplane.client.JoinToken;
+import dev.weft.controlplane.store.StateFile;
+import dev.weft.controlplane.store.StoredState;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -19,6 +22,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -46,6 +50,15 @@ class IdentityApiTest {
     @AfterEach
     void stop() {
         controlPlane.close();
+    }
+
+    private static String meshConfig(String trustDomain) {
+        return """
+                apiVersion: weft.dev/v1alpha1
+                kind: MeshConfig
+                metadata: {name: mesh}
+                spec: {trustDomain: %s}
+                """.formatted(trustDomain);
     }
 
     private static String csr(SpiffeId identity) {
@@ -177,5 +190,47 @@ class IdentityApiTest {
         assertThatThrownBy(() -> client.createToken("default", "chat", Duration.ZERO))
                 .isInstanceOfSatisfying(ControlPlaneException.class, e -> assertThat(e.status()).isEqualTo(400))
                 .hasMessageContaining("ttl");
+    }
+
+    @Test
+    void theTrustDomainCannotBeChangedUnderTheCa() throws Exception {
+        // when / then: another trust domain is refused, naming the field
+        assertThatThrownBy(() -> client.apply(Yaml.resources(meshConfig("example.org")), false))
+                .isInstanceOfSatisfying(ControlPlaneException.class, e -> assertThat(e.status()).isEqualTo(400))
+                .hasMessageContaining("spec.trustDomain")
+                .hasMessageContaining("issues for trust domain cluster.local");
+
+        // the CA's own trust domain may be spelled out, and the MeshConfig deleted again
+        client.apply(Yaml.resources(meshConfig("cluster.local")), false);
+        assertThat(client.delete(Kind.MESH_CONFIG, null, "mesh")).isTrue();
+    }
+
+    @Test
+    void aFirstStartIssuesForTheMeshConfigsTrustDomainAndALaterStartUnderAnotherFails() throws Exception {
+        // given: a data directory whose state names example.org before the CA exists
+        Path other = dataDir.resolve("other");
+        new StateFile(other).write(new StoredState(1, Yaml.resources(meshConfig("example.org")), List.of()));
+
+        // when
+        try (ControlPlane exampleOrg = ControlPlane.start(ControlPlaneConfig.defaults(other).withPorts(0, 0)
+                .withClock(clock))) {
+            ControlPlaneClient exampleClient = ControlPlaneClient.of("127.0.0.1", exampleOrg.apiPort());
+            JoinToken token = exampleClient.createToken("default", "chat", Duration.ofMinutes(1));
+
+            // then
+            assertThat(token.spiffeId()).isEqualTo("spiffe://example.org/ns/default/sa/chat");
+            assertThat(exampleClient.requestCertificate(token.token(),
+                    csr(new SpiffeId("example.org", "default", "chat"))).spiffeId())
+                    .isEqualTo("spiffe://example.org/ns/default/sa/chat");
+        }
+
+        // given: the state file edited behind the control plane's back to another trust domain
+        new StateFile(other).write(new StoredState(2, Yaml.resources(meshConfig("weft.test")), List.of()));
+
+        // when / then
+        assertThatThrownBy(() -> ControlPlane.start(ControlPlaneConfig.defaults(other).withPorts(0, 0)))
+                .isInstanceOf(TrustDomainConflictException.class)
+                .hasMessageContaining("issues for trust domain example.org")
+                .hasMessageContaining("spec.trustDomain is weft.test");
     }
 }

@@ -230,8 +230,12 @@ public final class ApiServer implements AutoCloseable {
     private Response deleteResource(Map<String, String> query) throws IOException, BadRequest {
         Kind kind = kind(query);
         ResourceKey key = new ResourceKey(kind, namespace(kind, query), required(query, "name"));
-        if (store.delete(key).isEmpty()) {
-            throw new BadRequest(404, key + " not found");
+        try {
+            if (store.delete(key).isEmpty()) {
+                throw new BadRequest(404, key + " not found");
+            }
+        } catch (ResourceException e) {
+            return problems(e.problems());
         }
         ObjectNode out = JSON.createObjectNode();
         key(out.putObject("deleted"), key);
