@@ -16,7 +16,8 @@ import picocli.CommandLine.Option;
 /** {@code weft control-plane}: the registry, resource store, xDS server and API, on an embedded data directory. */
 @Command(name = "control-plane", mixinStandardHelpOptions = true,
         description = "Run the control plane: service registry, resource store (kept in --data-dir), xDS (ADS) "
-                + "server for sidecars and proxyless gRPC clients, and the HTTP API that weft apply/get/delete use.")
+                + "server for sidecars and proxyless gRPC clients, the certificate authority of the mesh (in "
+                + "--data-dir/ca), and the HTTP API that weft apply/get/delete/token use.")
 final class ControlPlaneCommand implements Callable<Integer> {
     @Option(names = "--data-dir", paramLabel = "DIR",
             description = "Where the state lives (default: ~/.weft/control-plane).")
@@ -38,6 +39,11 @@ final class ControlPlaneCommand implements Callable<Integer> {
             description = "How long a sidecar's instance outlives its lost xDS stream (default: 10s).")
     private Duration sidecarTtl;
 
+    @Option(names = "--svid-lifetime", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "How long the workload certificates (SVIDs) the CA issues are valid, whole seconds "
+                    + "(default: 24h).")
+    private Duration svidLifetime;
+
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
 
@@ -49,10 +55,12 @@ final class ControlPlaneCommand implements Callable<Integer> {
         try {
             config = new ControlPlaneConfig(dataDir != null ? dataDir : ControlPlaneConfig.defaultDataDir(), address,
                     xdsPort, address, apiPort, sidecarTtl != null ? sidecarTtl : ControlPlaneConfig.DEFAULT_SIDECAR_TTL,
-                    Clock.systemUTC(), ControlPlaneConfig.DEFAULT_PUSH_DEBOUNCE);
+                    Clock.systemUTC(), ControlPlaneConfig.DEFAULT_PUSH_DEBOUNCE,
+                    svidLifetime != null ? svidLifetime : ControlPlaneConfig.DEFAULT_SVID_LIFETIME);
         } catch (IllegalArgumentException e) {
             err.println("weft control-plane: " + e.getMessage().replace("xdsPort", "--xds-port")
-                    .replace("apiPort", "--api-port").replace("sidecarTtl", "--sidecar-ttl"));
+                    .replace("apiPort", "--api-port").replace("sidecarTtl", "--sidecar-ttl")
+                    .replace("svidLifetime", "--svid-lifetime"));
             return 2;
         }
         ControlPlane controlPlane;

@@ -1,5 +1,6 @@
 package dev.weft.controlplane;
 
+import dev.weft.ca.CertificateAuthority;
 import dev.weft.controlplane.api.ApiServer;
 import dev.weft.controlplane.registry.ServiceRegistry;
 import dev.weft.controlplane.store.ResourceStore;
@@ -17,8 +18,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A running control plane: the resource store and registry (persisted in the data directory), the ADS server that
- * pushes each proxy its snapshot, and the HTTP API. Store and registry changes recompute the connected proxies'
+ * A running control plane: the resource store and registry (persisted in the data directory), the certificate
+ * authority of the mesh's trust domain (in {@code <dataDir>/ca}), the ADS server that pushes each proxy its snapshot,
+ * and the HTTP API. Store and registry changes recompute the connected proxies'
  * snapshots; a scheduler expires instances whose TTL ran out.
  */
 public final class ControlPlane implements AutoCloseable {
@@ -27,15 +29,17 @@ public final class ControlPlane implements AutoCloseable {
 
     private final ResourceStore store;
     private final ServiceRegistry registry;
+    private final CertificateAuthority ca;
     private final XdsServer xds;
     private final ApiServer api;
     private final ScheduledExecutorService scheduler;
     private final ExecutorService persistence;
 
-    private ControlPlane(ResourceStore store, ServiceRegistry registry, XdsServer xds, ApiServer api,
-                         ScheduledExecutorService scheduler, ExecutorService persistence) {
+    private ControlPlane(ResourceStore store, ServiceRegistry registry, CertificateAuthority ca, XdsServer xds,
+                         ApiServer api, ScheduledExecutorService scheduler, ExecutorService persistence) {
         this.store = store;
         this.registry = registry;
+        this.ca = ca;
         this.xds = xds;
         this.api = api;
         this.scheduler = scheduler;
@@ -43,10 +47,12 @@ public final class ControlPlane implements AutoCloseable {
     }
 
     /**
-     * Loads the state in {@code config.dataDir()} (creating the directory) and starts serving.
+     * Loads the state in {@code config.dataDir()} (creating the directory), opens the CA (creating its root on first
+     * start) for the stored MeshConfig's trust domain, and starts serving.
      *
      * @throws IOException when the state file is corrupt ({@link dev.weft.controlplane.store.CorruptStateException},
-     *                     naming the file) or a port cannot be bound
+     *                     naming the file), the CA's material cannot be read or was made for another trust domain
+     *                     ({@link TrustDomainConflictException}), or a port cannot be bound
      */
     public static ControlPlane start(ControlPlaneConfig config) throws IOException {
         Files.createDirectories(config.dataDir());
@@ -54,6 +60,8 @@ public final class ControlPlane implements AutoCloseable {
         StoredState state = file.load();
         ServiceRegistry registry = new ServiceRegistry(config.clock(), config.sidecarTtl(), state.instances());
         ResourceStore store = new ResourceStore(file, state, registry);
+        CertificateAuthority ca = MeshCa.open(config, MeshCa.trustDomain(store.snapshot()));
+        store.addCheck(MeshCa.trustDomainFixed(ca));
         registry.updateDeclared(store.snapshot());
         ExecutorService persistence = Executors.newSingleThreadExecutor(r -> {
             Thread thread = new Thread(r, "weft-control-plane-persist");
@@ -73,8 +81,9 @@ public final class ControlPlane implements AutoCloseable {
                     config.pushDebounce());
             store.addListener(xds::changed);
             registry.addListener(xds::changed);
-            ApiServer api = ApiServer.start(config.apiAddress(), config.apiPort(), store, registry, xds);
-            ControlPlane controlPlane = new ControlPlane(store, registry, xds, api, scheduler, persistence);
+            ApiServer api = ApiServer.start(config.apiAddress(), config.apiPort(), store, registry, xds, ca,
+                    config.clock());
+            ControlPlane controlPlane = new ControlPlane(store, registry, ca, xds, api, scheduler, persistence);
             controlPlane.scheduleTick();
             return controlPlane;
         } catch (IOException | RuntimeException e) {
@@ -101,6 +110,11 @@ public final class ControlPlane implements AutoCloseable {
 
     public ServiceRegistry registry() {
         return registry;
+    }
+
+    /** The CA that signs the mesh's SVIDs. */
+    public CertificateAuthority certificateAuthority() {
+        return ca;
     }
 
     /** Runs the registry's expiry check now, as the scheduler does every {@link ServiceRegistry#checkInterval()}. */

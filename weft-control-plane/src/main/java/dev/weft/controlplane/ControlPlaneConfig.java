@@ -7,17 +7,18 @@ import java.util.Objects;
 
 /**
  * How to run a control plane: where its state lives, where it listens (port 0: an ephemeral port), how long a
- * sidecar's instance outlives its ADS stream, the clock (a fake one in tests), and how long changes are coalesced
- * before snapshots are recomputed.
+ * sidecar's instance outlives its ADS stream, the clock (a fake one in tests), how long changes are coalesced
+ * before snapshots are recomputed, and how long the SVIDs the CA issues are valid.
  */
 public record ControlPlaneConfig(Path dataDir, String xdsAddress, int xdsPort, String apiAddress, int apiPort,
-                                 Duration sidecarTtl, Clock clock, Duration pushDebounce) {
+                                 Duration sidecarTtl, Clock clock, Duration pushDebounce, Duration svidLifetime) {
 
     public static final int DEFAULT_XDS_PORT = 18000;
     public static final int DEFAULT_API_PORT = 18080;
     public static final String DEFAULT_ADDRESS = "127.0.0.1";
     public static final Duration DEFAULT_SIDECAR_TTL = Duration.ofSeconds(10);
     public static final Duration DEFAULT_PUSH_DEBOUNCE = Duration.ofMillis(2);
+    public static final Duration DEFAULT_SVID_LIFETIME = Duration.ofHours(24);
 
     public ControlPlaneConfig {
         Objects.requireNonNull(dataDir, "dataDir");
@@ -32,12 +33,19 @@ public record ControlPlaneConfig(Path dataDir, String xdsAddress, int xdsPort, S
         if (pushDebounce.isNegative()) {
             throw new IllegalArgumentException("pushDebounce: " + pushDebounce + " (expected: >= 0)");
         }
+        if (svidLifetime.getNano() != 0 || svidLifetime.getSeconds() < 1) {
+            throw new IllegalArgumentException("svidLifetime: " + svidLifetime
+                    + " (expected: a whole number of seconds, at least 1)");
+        }
     }
 
-    /** The defaults of the contract (loopback, ports 18000 and 18080, TTL 10 s, system clock) with {@code dataDir}. */
+    /**
+     * The defaults of the contract (loopback, ports 18000 and 18080, TTL 10 s, system clock, SVIDs valid 24 h) with
+     * {@code dataDir}.
+     */
     public static ControlPlaneConfig defaults(Path dataDir) {
         return new ControlPlaneConfig(dataDir, DEFAULT_ADDRESS, DEFAULT_XDS_PORT, DEFAULT_ADDRESS, DEFAULT_API_PORT,
-                DEFAULT_SIDECAR_TTL, Clock.systemUTC(), DEFAULT_PUSH_DEBOUNCE);
+                DEFAULT_SIDECAR_TTL, Clock.systemUTC(), DEFAULT_PUSH_DEBOUNCE, DEFAULT_SVID_LIFETIME);
     }
 
     /** {@code ~/.weft/control-plane}, the default data directory. */
@@ -47,17 +55,22 @@ public record ControlPlaneConfig(Path dataDir, String xdsAddress, int xdsPort, S
 
     public ControlPlaneConfig withPorts(int newXdsPort, int newApiPort) {
         return new ControlPlaneConfig(dataDir, xdsAddress, newXdsPort, apiAddress, newApiPort, sidecarTtl, clock,
-                pushDebounce);
+                pushDebounce, svidLifetime);
     }
 
     public ControlPlaneConfig withSidecarTtl(Duration newSidecarTtl) {
         return new ControlPlaneConfig(dataDir, xdsAddress, xdsPort, apiAddress, apiPort, newSidecarTtl, clock,
-                pushDebounce);
+                pushDebounce, svidLifetime);
     }
 
     public ControlPlaneConfig withClock(Clock newClock) {
         return new ControlPlaneConfig(dataDir, xdsAddress, xdsPort, apiAddress, apiPort, sidecarTtl, newClock,
-                pushDebounce);
+                pushDebounce, svidLifetime);
+    }
+
+    public ControlPlaneConfig withSvidLifetime(Duration newSvidLifetime) {
+        return new ControlPlaneConfig(dataDir, xdsAddress, xdsPort, apiAddress, apiPort, sidecarTtl, clock,
+                pushDebounce, newSvidLifetime);
     }
 
     private static void checkPort(String name, int port) {

@@ -15,9 +15,18 @@ import dev.weft.api.ResourceException;
 import dev.weft.api.ResourceKey;
 import dev.weft.api.ResourceProblem;
 import dev.weft.api.ResourceWriter;
+import dev.weft.api.internal.Durations;
 import dev.weft.api.internal.ResourceTrees;
 import dev.weft.api.registry.ServiceInstanceSpec;
 import dev.weft.api.registry.ServicePort;
+import dev.weft.ca.CertificateAuthority;
+import dev.weft.ca.Csr;
+import dev.weft.ca.CsrRejectedException;
+import dev.weft.ca.JoinTokenRefusedException;
+import dev.weft.ca.RateLimitedException;
+import dev.weft.ca.SigningRefusedException;
+import dev.weft.ca.SpiffeId;
+import dev.weft.ca.Svid;
 import dev.weft.controlplane.registry.DeclaredInstanceException;
 import dev.weft.controlplane.registry.InstanceView;
 import dev.weft.controlplane.registry.ServiceRegistry;
@@ -32,6 +41,9 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -46,8 +58,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The control plane's HTTP API (JSON; errors are {@code {"error": "<message>"}}): apply, get and delete resources,
- * register, heartbeat and deregister instances, and read the registry and the proxies' sync status. Served by the
- * JDK's HTTP server on a small pool of threads; the store and registry do the work and the locking.
+ * register, heartbeat and deregister instances, read the registry and the proxies' sync status, create join tokens,
+ * sign a joining workload's CSR, and read the trust bundle (PEM). Served by the JDK's HTTP server on a small pool of
+ * threads; the store, registry and CA do the work and the locking.
  */
 public final class ApiServer implements AutoCloseable {
 
@@ -61,19 +74,23 @@ public final class ApiServer implements AutoCloseable {
     private final ResourceStore store;
     private final ServiceRegistry registry;
     private final XdsServer xds;
+    private final CertificateAuthority ca;
+    private final Clock clock;
 
     private ApiServer(HttpServer server, ExecutorService executor, ResourceStore store, ServiceRegistry registry,
-                      XdsServer xds) {
+                      XdsServer xds, CertificateAuthority ca, Clock clock) {
         this.server = server;
         this.executor = executor;
         this.store = store;
         this.registry = registry;
         this.xds = xds;
+        this.ca = ca;
+        this.clock = clock;
     }
 
-    /** Serves the API on {@code host:port} (0: an ephemeral port). */
-    public static ApiServer start(String host, int port, ResourceStore store, ServiceRegistry registry, XdsServer xds)
-            throws IOException {
+    /** Serves the API on {@code host:port} (0: an ephemeral port); {@code clock} is the one the CA runs on. */
+    public static ApiServer start(String host, int port, ResourceStore store, ServiceRegistry registry, XdsServer xds,
+                                  CertificateAuthority ca, Clock clock) throws IOException {
         HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 64);
         AtomicInteger threads = new AtomicInteger();
         ExecutorService executor = Executors.newFixedThreadPool(THREADS, r -> {
@@ -82,7 +99,7 @@ public final class ApiServer implements AutoCloseable {
             return thread;
         });
         server.setExecutor(executor);
-        ApiServer api = new ApiServer(server, executor, store, registry, xds);
+        ApiServer api = new ApiServer(server, executor, store, registry, xds, ca, clock);
         server.createContext("/", api::handle);
         server.start();
         return api;
@@ -105,12 +122,21 @@ public final class ApiServer implements AutoCloseable {
                 response = route(exchange);
             } catch (BadRequest e) {
                 response = error(e.status, e.getMessage());
+            } catch (SigningRefusedException e) {
+                response = refused(e);
             } catch (RuntimeException | IOException e) {
                 LOG.error("{} {} failed", exchange.getRequestMethod(), exchange.getRequestURI(), e);
                 response = error(500, "internal error: " + e);
             }
-            byte[] body = JSON.writeValueAsBytes(response.body);
-            exchange.getResponseHeaders().set("Content-Type", "application/json");
+            byte[] body;
+            if (response.pem() != null) {
+                body = response.pem().getBytes(StandardCharsets.UTF_8);
+                exchange.getResponseHeaders().set("Content-Type", "application/x-pem-file");
+            } else {
+                body = JSON.writeValueAsBytes(response.body());
+                exchange.getResponseHeaders().set("Content-Type", "application/json");
+            }
+            response.headers().forEach(exchange.getResponseHeaders()::set);
             exchange.sendResponseHeaders(response.status, body.length);
             try (OutputStream out = exchange.getResponseBody()) {
                 out.write(body);
@@ -118,7 +144,7 @@ public final class ApiServer implements AutoCloseable {
         }
     }
 
-    private Response route(HttpExchange exchange) throws IOException, BadRequest {
+    private Response route(HttpExchange exchange) throws IOException, BadRequest, SigningRefusedException {
         String path = exchange.getRequestURI().getPath();
         String method = exchange.getRequestMethod();
         refuseBrowsers(exchange, method);
@@ -139,6 +165,10 @@ public final class ApiServer implements AutoCloseable {
             case "/v1/instances/heartbeat" -> only(method, "POST", () -> heartbeat(query));
             case "/v1/registry" -> only(method, "GET", this::registryView);
             case "/v1/proxies" -> only(method, "GET", this::proxies);
+            case "/v1/tokens" -> only(method, "POST", () -> createToken(body(exchange)));
+            case "/v1/certificates" -> only(method, "POST", () -> signCertificate(body(exchange)));
+            case "/v1/trust-bundle" -> only(method, "GET", () -> new Response(200, null, ca.bundle().toPem(),
+                    Map.of()));
             default -> throw new BadRequest(404, "no such endpoint: " + path);
         };
     }
@@ -235,8 +265,12 @@ public final class ApiServer implements AutoCloseable {
     private Response deleteResource(Map<String, String> query) throws IOException, BadRequest {
         Kind kind = kind(query);
         ResourceKey key = new ResourceKey(kind, namespace(kind, query), required(query, "name"));
-        if (store.delete(key).isEmpty()) {
-            throw new BadRequest(404, key + " not found");
+        try {
+            if (store.delete(key).isEmpty()) {
+                throw new BadRequest(404, key + " not found");
+            }
+        } catch (ResourceException e) {
+            return problems(e.problems());
         }
         ObjectNode out = JSON.createObjectNode();
         key(out.putObject("deleted"), key);
@@ -332,6 +366,72 @@ public final class ApiServer implements AutoCloseable {
         return ok(out);
     }
 
+    private Response createToken(JsonNode body) throws IOException, BadRequest {
+        String namespace = textField(body, "namespace");
+        String account = textField(body, "account");
+        String ttlText = textField(body, "ttl");
+        Duration ttl = Durations.parse(ttlText);
+        if (ttl == null || ttl.isZero()) {
+            throw new BadRequest(400, "ttl: " + Durations.FORMAT_MESSAGE + " and more than 0, got \"" + ttlText
+                    + "\"");
+        }
+        SpiffeId identity;
+        try {
+            identity = new SpiffeId(ca.trustDomain(), namespace, account);
+        } catch (IllegalArgumentException e) {
+            throw new BadRequest(400, e.getMessage());
+        }
+        // read before the token is made, so the expiry reported is never later than the one the CA keeps
+        Instant expiresAt = clock.instant().plus(ttl);
+        String token = ca.joinTokens().create(namespace, account, ttl);
+        return ok(JSON.createObjectNode().put("token", token).put("spiffeId", identity.toString())
+                .put("expiresAt", expiresAt.toString()));
+    }
+
+    private Response signCertificate(JsonNode body) throws IOException, BadRequest, SigningRefusedException {
+        String token = textField(body, "token");
+        Csr csr = Csr.fromPem(textField(body, "csr"));
+        Svid svid = ca.issueWithJoinToken(token, csr);
+        return ok(JSON.createObjectNode()
+                .put("spiffeId", svid.spiffeId().toString())
+                .put("certificateChain", svid.chainPem())
+                .put("trustBundle", ca.bundle().toPem())
+                .put("notAfter", svid.notAfter().toString()));
+    }
+
+    /**
+     * The answer to a refused signature: the request itself is wrong (400), its token does not admit it (403, with
+     * the reason), or the CA is signing too fast (429, with when to come back).
+     */
+    private static Response refused(SigningRefusedException e) {
+        ObjectNode out = JSON.createObjectNode().put("error", e.getMessage());
+        if (e instanceof JoinTokenRefusedException token) {
+            out.put("reason", token.reason().name());
+            return new Response(403, out);
+        }
+        if (e instanceof RateLimitedException limited) {
+            long millis = limited.retryAfter().toMillis();
+            out.put("retryAfterMillis", millis);
+            // Retry-After counts whole seconds; rounding down would invite a retry that is refused again
+            return new Response(429, out, null, Map.of("Retry-After", Long.toString((millis + 999) / 1000)));
+        }
+        if (e instanceof CsrRejectedException) {
+            return new Response(400, out);
+        }
+        throw new IllegalStateException("unexpected signing refusal: " + e, e);
+    }
+
+    private static String textField(JsonNode body, String field) throws BadRequest {
+        JsonNode value = body.get(field);
+        if (value == null || value.isNull()) {
+            throw new BadRequest(400, field + ": is required");
+        }
+        if (!value.isTextual() || value.textValue().isEmpty()) {
+            throw new BadRequest(400, field + ": must be a non-empty string");
+        }
+        return value.textValue();
+    }
+
     private static Response problems(List<ResourceProblem> problems) {
         ObjectNode out = JSON.createObjectNode();
         out.put("error", new ResourceException(problems).getMessage());
@@ -399,7 +499,8 @@ public final class ApiServer implements AutoCloseable {
         return result;
     }
 
-    private static Response only(String method, String allowed, Handler handler) throws IOException, BadRequest {
+    private static Response only(String method, String allowed, Handler handler)
+            throws IOException, BadRequest, SigningRefusedException {
         if (!method.equals(allowed)) {
             throw new BadRequest(405, "method " + method + " is not allowed; use " + allowed);
         }
@@ -414,14 +515,17 @@ public final class ApiServer implements AutoCloseable {
         return new Response(status, JSON.createObjectNode().put("error", message));
     }
 
-    /** A status and a JSON body. */
-    private record Response(int status, JsonNode body) {
+    /** A status, a JSON body or a PEM text, and extra headers. */
+    private record Response(int status, JsonNode body, String pem, Map<String, String> headers) {
+        Response(int status, JsonNode body) {
+            this(status, body, null, Map.of());
+        }
     }
 
     /** One endpoint's work. */
     @FunctionalInterface
     private interface Handler {
-        Response handle() throws IOException, BadRequest;
+        Response handle() throws IOException, BadRequest, SigningRefusedException;
     }
 
     /** A request the API refuses, with the status and message to answer. */

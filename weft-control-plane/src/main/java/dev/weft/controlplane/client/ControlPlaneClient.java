@@ -11,6 +11,7 @@ import dev.weft.api.Resource;
 import dev.weft.api.ResourceException;
 import dev.weft.api.ResourceLoader;
 import dev.weft.api.ResourceWriter;
+import dev.weft.api.internal.Durations;
 import dev.weft.api.registry.ServiceInstanceSpec;
 import java.io.IOException;
 import java.net.URI;
@@ -171,6 +172,39 @@ public final class ControlPlaneClient {
         return proxies;
     }
 
+    /**
+     * {@code POST /v1/tokens}: a one-time join token for {@code namespace}/{@code account}, valid for {@code ttl}
+     * (whole milliseconds).
+     */
+    public JoinToken createToken(String namespace, String account, Duration ttl) throws IOException {
+        ObjectNode body = JSON.createObjectNode().put("namespace", namespace).put("account", account)
+                .put("ttl", Durations.format(ttl));
+        JsonNode answer = expectOk(send("POST", "/v1/tokens", body));
+        return new JoinToken(text(answer, "token"), text(answer, "spiffeId"),
+                Instant.parse(text(answer, "expiresAt")));
+    }
+
+    /**
+     * {@code POST /v1/certificates}: has the CSR ({@code csrPem}, a PEM PKCS#10 naming the workload's SPIFFE ID)
+     * signed with a join token. A refusal is a {@link ControlPlaneException}: 400 for the CSR, 403 for the token (the
+     * message says unknown, reused, expired or another identity), 429 with {@link ControlPlaneException#retryAfter()}.
+     */
+    public IssuedCertificate requestCertificate(String token, String csrPem) throws IOException {
+        ObjectNode body = JSON.createObjectNode().put("token", token).put("csr", csrPem);
+        JsonNode answer = expectOk(send("POST", "/v1/certificates", body));
+        return new IssuedCertificate(text(answer, "spiffeId"), text(answer, "certificateChain"),
+                text(answer, "trustBundle"), Instant.parse(text(answer, "notAfter")));
+    }
+
+    /** {@code GET /v1/trust-bundle}: the roots workloads must trust, as PEM. */
+    public String trustBundle() throws IOException {
+        HttpResponse<String> response = send("GET", "/v1/trust-bundle", null);
+        if (response.statusCode() != 200) {
+            expectOk(response); // throws the server's error
+        }
+        return response.body();
+    }
+
     private List<Resource<?>> resources(JsonNode answer) throws IOException {
         ObjectNode list = JSON.createObjectNode();
         list.put("apiVersion", "v1");
@@ -218,7 +252,9 @@ public final class ControlPlaneClient {
         if (response.statusCode() != 200) {
             String message = body != null && body.hasNonNull("error") ? body.get("error").asText()
                     : "HTTP " + response.statusCode() + " from " + response.uri();
-            throw new ControlPlaneException(response.statusCode(), message);
+            Optional<Duration> retryAfter = response.headers().firstValue("Retry-After")
+                    .filter(v -> v.matches("[0-9]{1,9}")).map(v -> Duration.ofSeconds(Long.parseLong(v)));
+            throw new ControlPlaneException(response.statusCode(), message, retryAfter.orElse(null));
         }
         if (body == null) {
             throw new IOException("the control plane answered " + response.uri() + " with a body that is not JSON");

@@ -28,6 +28,7 @@ public final class ResourceStore {
     private final StateFile file;
     private final ServiceDirectory directory;
     private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
+    private final List<StoreCheck> checks = new CopyOnWriteArrayList<>();
     private final Object lock = new Object();
     private volatile StoreSnapshot current;
     /** Guarded by {@link #lock}. */
@@ -46,6 +47,11 @@ public final class ResourceStore {
     /** Runs {@code listener} after every committed change. */
     public void addListener(Runnable listener) {
         listeners.add(listener);
+    }
+
+    /** Refuses every apply or delete that would leave the store in a state {@code check} has problems with. */
+    public void addCheck(StoreCheck check) {
+        checks.add(check);
     }
 
     public StoreSnapshot snapshot() {
@@ -93,7 +99,8 @@ public final class ResourceStore {
         Map<ResourceKey, Resource<?>> union = new HashMap<>(before.resources());
         given.forEach(r -> union.put(r.key(), r));
         ResourceSet.of(List.copyOf(union.values()));
-        List<ResourceProblem> problems = ReferenceChecks.check(given, union, directory);
+        List<ResourceProblem> problems = new ArrayList<>(ReferenceChecks.check(given, union, directory));
+        checks.forEach(c -> problems.addAll(c.check(union)));
         if (!problems.isEmpty()) {
             throw new ResourceException(problems);
         }
@@ -120,8 +127,12 @@ public final class ResourceStore {
         return new ApplyResult(false, generation, changes);
     }
 
-    /** Deletes one resource; empty when there is none with that key. */
-    public Optional<Resource<?>> delete(ResourceKey key) throws IOException {
+    /**
+     * Deletes one resource; empty when there is none with that key.
+     *
+     * @throws ResourceException when a {@link StoreCheck} refuses the store without it; nothing was deleted
+     */
+    public Optional<Resource<?>> delete(ResourceKey key) throws IOException, ResourceException {
         Resource<?> removed;
         synchronized (lock) {
             StoreSnapshot before = current;
@@ -131,6 +142,11 @@ public final class ResourceStore {
             }
             Map<ResourceKey, Resource<?>> after = new HashMap<>(before.resources());
             after.remove(key);
+            List<ResourceProblem> problems = new ArrayList<>();
+            checks.forEach(c -> problems.addAll(c.check(after)));
+            if (!problems.isEmpty()) {
+                throw new ResourceException(problems);
+            }
             commit(new StoreSnapshot(before.generation() + 1, after));
         }
         listeners.forEach(Runnable::run);

@@ -1,0 +1,116 @@
+package dev.weft.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.weft.ca.Csr;
+import dev.weft.ca.SpiffeId;
+import dev.weft.controlplane.ControlPlane;
+import dev.weft.controlplane.ControlPlaneConfig;
+import dev.weft.controlplane.client.ControlPlaneClient;
+import dev.weft.controlplane.client.ControlPlaneException;
+import dev.weft.controlplane.client.IssuedCertificate;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** {@code weft token create} against a real control plane on loopback. */
+class TokenCommandTest {
+    @TempDir
+    Path dir;
+
+    private ControlPlane controlPlane;
+    private String server;
+    private StringWriter out;
+    private StringWriter err;
+
+    @BeforeEach
+    void startControlPlane() throws Exception {
+        controlPlane = ControlPlane.start(ControlPlaneConfig.defaults(dir.resolve("data")).withPorts(0, 0));
+        server = "http://127.0.0.1:" + controlPlane.apiPort();
+    }
+
+    @AfterEach
+    void stop() {
+        controlPlane.close();
+    }
+
+    @Test
+    void thePrintedTokenGetsTheWorkloadItsCertificateOnce() throws Exception {
+        // when
+        int code = weft("token", "create", "--namespace", "ml", "--account", "chat", "--ttl", "10m",
+                "--server", server);
+
+        // then: stdout is the token alone; stderr says whom it admits
+        assertThat(code).as(err.toString()).isZero();
+        String token = out.toString().strip();
+        assertThat(token).matches("[A-Za-z0-9_-]{43}");
+        assertThat(err.toString()).contains("one-time join token for spiffe://cluster.local/ns/ml/sa/chat");
+
+        SpiffeId chat = new SpiffeId("cluster.local", "ml", "chat");
+        ControlPlaneClient client = ControlPlaneClient.of("127.0.0.1", controlPlane.apiPort());
+        IssuedCertificate issued = client.requestCertificate(token, Csr.create(Csr.generateKeyPair(), chat).pem());
+        assertThat(issued.spiffeId()).isEqualTo(chat.toString());
+        assertThatThrownBy(() -> client.requestCertificate(token, Csr.create(Csr.generateKeyPair(), chat).pem()))
+                .isInstanceOfSatisfying(ControlPlaneException.class, e -> assertThat(e.status()).isEqualTo(403));
+    }
+
+    @Test
+    void theNamespaceDefaultsToDefault() {
+        assertThat(weft("token", "create", "--account", "chat", "--server", server)).as(err.toString()).isZero();
+        assertThat(err.toString()).contains("spiffe://cluster.local/ns/default/sa/chat");
+    }
+
+    @Test
+    void badArgumentsAreExitCode2() {
+        assertThat(weft("token", "create", "--server", server)).isEqualTo(2);
+        assertThat(err.toString()).contains("--account");
+        assertThat(weft("token", "create", "--account", "a/b", "--server", server)).isEqualTo(2);
+        assertThat(err.toString()).contains("account");
+        assertThat(weft("token", "create", "--account", "chat", "--ttl", "0", "--server", server)).isEqualTo(2);
+        assertThat(err.toString()).contains("--ttl");
+        assertThat(weft("token", "create", "--account", "chat", "--server", "ftp://x")).isEqualTo(2);
+        assertThat(err.toString()).contains("--server: 'ftp://x'");
+        assertThat(weft("token")).isEqualTo(2);
+        assertThat(err.toString()).contains("Missing required subcommand");
+    }
+
+    @Test
+    void aTokenTheServerRefusesIsExitCode1() {
+        // when: a TTL beyond what the API takes (99999h59m59s999ms)
+        int code = weft("token", "create", "--account", "chat", "--ttl", "100000h", "--server", server);
+
+        // then
+        assertThat(code).isEqualTo(1);
+        assertThat(err.toString()).contains("ttl");
+        assertThat(out.toString()).isEmpty();
+    }
+
+    @Test
+    void anUnreachableControlPlaneIsExitCode1() {
+        // given
+        controlPlane.close();
+
+        // when
+        int code = weft("token", "create", "--account", "chat", "--server", server);
+
+        // then
+        assertThat(code).isEqualTo(1);
+        assertThat(err.toString()).contains("cannot reach the control plane at " + server);
+        assertThat(out.toString()).isEmpty();
+    }
+
+    private int weft(String... args) {
+        out = new StringWriter();
+        err = new StringWriter();
+        CommandLine cl = Weft.commandLine();
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        return cl.execute(args);
+    }
+}
