@@ -407,6 +407,32 @@ public final class Exchange implements UpstreamListener {
     }
 
     /**
+     * Writes a request head to an upstream stream, framed for its protocol: chunked on HTTP/1.1 when
+     * a body of unknown length may follow; on HTTP/2 a request without a body ends with its HEADERS.
+     *
+     * @return whether the head ended the request, so that no body follows it
+     */
+    static boolean writeHead(UpstreamStream s, HttpRequest head, boolean bodyless, boolean mayHaveBody) {
+        boolean http1 = "HTTP/1.1".equals(s.protocol());
+        Headers.removeConversionHeaders(head.headers());
+        if (http1 && mayHaveBody && !HttpUtil.isContentLengthSet(head)) {
+            HttpUtil.setTransferEncodingChunked(head, true);
+        } else {
+            head.headers().remove(HttpHeaderNames.TRANSFER_ENCODING);
+        }
+        boolean ended = bodyless && !http1;
+        if (ended) {
+            // END_STREAM on HEADERS tells the upstream at once that no body follows; an empty DATA
+            // frame later would leave it expecting one (Netty's codec marks such a request chunked).
+            s.write(new DefaultFullHttpRequest(head.protocolVersion(), head.method(), head.uri(),
+                    Unpooled.EMPTY_BUFFER, head.headers(), EmptyHttpHeaders.INSTANCE));
+        } else {
+            s.write(head);
+        }
+        return ended;
+    }
+
+    /**
      * previous_hosts: picks again, at most hostReselections times, while the balancer returns an
      * endpoint an earlier attempt used; the last pick stands (as in Envoy) when nothing else is found.
      */
@@ -449,23 +475,8 @@ public final class Exchange implements UpstreamListener {
         UpstreamStream s = f.getNow();
         stream = s;
         s.listener(this);
-        boolean http1 = "HTTP/1.1".equals(s.protocol());
-        Headers.removeConversionHeaders(request.headers());
-        if (http1 && !HttpUtil.isContentLengthSet(request) && !upgrade && !bodyless
-                && !(requestComplete && requestBodyBytes == 0)) {
-            HttpUtil.setTransferEncodingChunked(request, true);
-        } else {
-            request.headers().remove(HttpHeaderNames.TRANSFER_ENCODING);
-        }
-        endedWithHeaders = bodyless && !http1;
-        if (endedWithHeaders) {
-            // END_STREAM on HEADERS tells the upstream at once that no body follows; an empty DATA
-            // frame later would leave it expecting one (Netty's codec marks such a request chunked).
-            s.write(new DefaultFullHttpRequest(request.protocolVersion(), request.method(), request.uri(),
-                    Unpooled.EMPTY_BUFFER, request.headers(), EmptyHttpHeaders.INSTANCE));
-        } else {
-            s.write(request);
-        }
+        endedWithHeaders = writeHead(s, request, bodyless,
+                !upgrade && !bodyless && !(requestComplete && requestBodyBytes == 0));
         if (replay != null) {
             for (HttpContent c : replay) {
                 sendBody(c.retainedDuplicate());

@@ -5,17 +5,13 @@ import dev.weft.proxy.upstream.UpstreamCluster;
 import dev.weft.proxy.upstream.UpstreamListener;
 import dev.weft.proxy.upstream.UpstreamPools;
 import dev.weft.proxy.upstream.UpstreamStream;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.EventLoop;
-import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpRequest;
-import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
-import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
@@ -138,20 +134,7 @@ final class Mirror implements UpstreamListener {
         UpstreamStream s = f.getNow();
         stream = s;
         s.listener(this);
-        boolean http1 = "HTTP/1.1".equals(s.protocol());
-        Headers.removeConversionHeaders(head.headers());
-        if (http1 && !HttpUtil.isContentLengthSet(head) && !bodyless && !(requestComplete && bodyBytes == 0)) {
-            HttpUtil.setTransferEncodingChunked(head, true);
-        } else {
-            head.headers().remove(HttpHeaderNames.TRANSFER_ENCODING);
-        }
-        endedWithHeaders = bodyless && !http1;
-        if (endedWithHeaders) {
-            s.write(new DefaultFullHttpRequest(head.protocolVersion(), head.method(), head.uri(),
-                    Unpooled.EMPTY_BUFFER, head.headers(), EmptyHttpHeaders.INSTANCE));
-        } else {
-            s.write(head);
-        }
+        endedWithHeaders = Exchange.writeHead(s, head, bodyless, !bodyless && !(requestComplete && bodyBytes == 0));
         if (queued != null) {
             HttpContent c;
             while ((c = queued.poll()) != null) {
