@@ -52,13 +52,7 @@ final class ApplyCommand implements Callable<Integer> {
             err.println("weft apply: no resources in " + files);
             return 2;
         }
-        ControlPlaneClient client;
-        try {
-            client = server.client();
-        } catch (IllegalArgumentException e) {
-            err.println("weft apply: " + e.getMessage());
-            return 2;
-        }
+        ControlPlaneClient client = server.client();
         ApplyResponse response;
         try {
             response = client.apply(resources.resources(), dryRun);

@@ -40,13 +40,7 @@ final class DeleteCommand implements Callable<Integer> {
         }
         Kind k = parsed.get();
         String ns = k.namespaced() ? Clients.namespaceOrDefault(namespace) : null;
-        ControlPlaneClient client;
-        try {
-            client = server.client();
-        } catch (IllegalArgumentException e) {
-            spec.commandLine().getErr().println("weft delete: " + e.getMessage());
-            return 2;
-        }
+        ControlPlaneClient client = server.client();
         String label = Clients.name(k.kindName(), ns, name);
         try {
             if (!client.delete(k, ns, name)) {

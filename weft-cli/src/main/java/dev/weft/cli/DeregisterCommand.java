@@ -28,13 +28,7 @@ final class DeregisterCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         String ns = Clients.namespaceOrDefault(namespace);
-        ControlPlaneClient client;
-        try {
-            client = server.client();
-        } catch (IllegalArgumentException e) {
-            spec.commandLine().getErr().println("weft deregister: " + e.getMessage());
-            return 2;
-        }
+        ControlPlaneClient client = server.client();
         try {
             if (!client.deregister(ns, name)) {
                 spec.commandLine().getErr().println("weft deregister: serviceinstance/" + ns + "/" + name + " not registered");

@@ -63,13 +63,7 @@ final class GetCommand implements Callable<Integer> {
             return 2;
         }
         String ns = !k.namespaced() ? null : allNamespaces ? null : Clients.namespaceOrDefault(namespace);
-        ControlPlaneClient client;
-        try {
-            client = server.client();
-        } catch (IllegalArgumentException e) {
-            err.println("weft get: " + e.getMessage());
-            return 2;
-        }
+        ControlPlaneClient client = server.client();
         List<Resource<?>> items;
         try {
             if (name != null) {

@@ -26,13 +26,7 @@ final class ProxyStatusCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        ControlPlaneClient client;
-        try {
-            client = server.client();
-        } catch (IllegalArgumentException e) {
-            spec.commandLine().getErr().println("weft proxy-status: " + e.getMessage());
-            return 2;
-        }
+        ControlPlaneClient client = server.client();
         List<ProxyInfo> proxies;
         try {
             proxies = client.proxies();

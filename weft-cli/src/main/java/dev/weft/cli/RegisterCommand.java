@@ -71,13 +71,7 @@ final class RegisterCommand implements Callable<Integer> {
         }
         String ns = Clients.namespaceOrDefault(namespace);
         String instanceName = name != null ? name : (service + "-" + address + "-" + port).replaceAll("[.:]", "-");
-        ControlPlaneClient client;
-        try {
-            client = server.client();
-        } catch (IllegalArgumentException e) {
-            err.println("weft register: " + e.getMessage());
-            return 2;
-        }
+        ControlPlaneClient client = server.client();
         Registration registration;
         try {
             registration = Registration.start(client, Registration.instance(ns, instanceName, labels,

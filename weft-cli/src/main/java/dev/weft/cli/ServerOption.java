@@ -3,7 +3,10 @@ package dev.weft.cli;
 import dev.weft.controlplane.ControlPlaneConfig;
 import dev.weft.controlplane.client.ControlPlaneClient;
 import java.net.URI;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /** The {@code --server} option of the commands that talk to a control plane's HTTP API. */
 final class ServerOption {
@@ -14,10 +17,14 @@ final class ServerOption {
                     + " (default: $" + ENV + ", else that address).")
     private String server;
 
+    @Spec(Spec.Target.MIXEE)
+    private CommandSpec command;
+
     /**
      * The client for the chosen server.
      *
-     * @throws IllegalArgumentException when the URL is not an http(s) URL with a host
+     * @throws ParameterException when the URL is not an http(s) URL with a host: picocli reports it as a usage
+     *                            error (exit code 2)
      */
     ControlPlaneClient client() {
         String url = server != null ? server : System.getenv().getOrDefault(ENV,
@@ -26,10 +33,10 @@ final class ServerOption {
         try {
             uri = URI.create(url);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("--server: '" + url + "' is not a URL");
+            throw new ParameterException(command.commandLine(), "--server: '" + url + "' is not a URL");
         }
         if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null) {
-            throw new IllegalArgumentException("--server: '" + url + "' (expected: http://HOST:PORT)");
+            throw new ParameterException(command.commandLine(), "--server: '" + url + "' (expected: http://HOST:PORT)");
         }
         return new ControlPlaneClient(uri);
     }

@@ -55,13 +55,7 @@ final class TokenCreateCommand implements Callable<Integer> {
                     + " (expected: a whole number of milliseconds, at least 1ms)");
             return 2;
         }
-        ControlPlaneClient client;
-        try {
-            client = server.client();
-        } catch (IllegalArgumentException e) {
-            err.println("weft token create: " + e.getMessage());
-            return 2;
-        }
+        ControlPlaneClient client = server.client();
         JoinToken token;
         try {
             token = client.createToken(ns, account, ttl);
