@@ -32,7 +32,9 @@ import dev.weft.api.policy.DestinationPolicySpec;
 import dev.weft.api.policy.HashPolicy;
 import dev.weft.api.policy.LoadBalancer;
 import dev.weft.api.policy.LoadBalancerAlgorithm;
+import dev.weft.api.policy.AuthorizationDefault;
 import dev.weft.api.policy.MeshConfigSpec;
+import dev.weft.api.policy.MtlsMode;
 import dev.weft.api.policy.MeshDefaults;
 import dev.weft.api.policy.PolicyTargetRef;
 import dev.weft.api.policy.Subset;
@@ -199,6 +201,34 @@ class ResourceKindsTest {
 
         assertThat(set.ofType(MeshConfigSpec.class).get(0).spec())
                 .isEqualTo(new MeshConfigSpec("cluster.local", MeshDefaults.NONE));
+    }
+
+    @Test
+    void meshConfigSetsTheMtlsModeAndDefaultAuthorization() {
+        ResourceSet set = Loads.load(Loads.document("weft.dev/v1alpha1", "MeshConfig", "mesh",
+                "{mtls: {mode: STRICT}, authorization: {default: DENY}}"));
+
+        MeshConfigSpec spec = set.ofType(MeshConfigSpec.class).get(0).spec();
+        assertThat(spec.mtlsMode()).isEqualTo(MtlsMode.STRICT);
+        assertThat(spec.defaultAuthorization()).isEqualTo(AuthorizationDefault.DENY);
+        assertThat(MeshConfigSpec.DEFAULT.mtlsMode()).isEqualTo(MtlsMode.PERMISSIVE);
+        assertThat(Loads.problems(Loads.document("weft.dev/v1alpha1", "MeshConfig", "mesh",
+                "{mtls: {mode: TIGHT}}"))).singleElement().asString().contains("spec.mtls.mode");
+    }
+
+    @Test
+    void serviceNamesItsAccountsAndOverridesTheMtlsMode() {
+        ServiceSpec spec = Loads.load(Loads.document("weft.dev/v1alpha1", "Service", "chat",
+                "{ports: [{port: 8080}], serviceAccounts: [chat-v1, chat-v2], mtls: {mode: DISABLE}}"))
+                .ofType(ServiceSpec.class).get(0).spec();
+
+        assertThat(spec.serviceAccounts()).containsExactly("chat-v1", "chat-v2");
+        assertThat(spec.mtlsMode()).isEqualTo(MtlsMode.DISABLE);
+        assertThat(new ServiceSpec(spec.ports()).accountsOr("chat")).containsExactly("chat");
+        assertThat(Loads.problems(Loads.document("weft.dev/v1alpha1", "Service", "chat",
+                "{ports: [{port: 8080}], serviceAccounts: [a, a], mtls: {}}")))
+                .anySatisfy(p -> assertThat(p).contains("spec.serviceAccounts[1]").contains("duplicate"))
+                .anySatisfy(p -> assertThat(p).contains("spec.mtls.mode").contains("required"));
     }
 
     @Test

@@ -2,16 +2,18 @@ package dev.weft.api.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.weft.api.policy.AuthorizationDefault;
 import dev.weft.api.policy.LoadBalancerAlgorithm;
 import dev.weft.api.policy.MeshConfigSpec;
 import dev.weft.api.policy.MeshDefaults;
+import dev.weft.api.policy.MtlsMode;
 
 /** Reads and writes {@code MeshConfig} specs. */
 public final class MeshConfigCodec implements SpecCodec<MeshConfigSpec> {
 
     @Override
     public MeshConfigSpec read(JsonNode node, String path, Problems problems) {
-        FieldReader spec = FieldReader.of(node, path, problems, "trustDomain", "defaults");
+        FieldReader spec = FieldReader.of(node, path, problems, "trustDomain", "defaults", "mtls", "authorization");
         String trustDomain = spec.string("trustDomain");
         GatewayCommon.check(spec, "trustDomain", trustDomain, Formats::trustDomain);
         MeshDefaults defaults = MeshDefaults.NONE;
@@ -28,7 +30,17 @@ public final class MeshConfigCodec implements SpecCodec<MeshConfigSpec> {
             }
             defaults = new MeshDefaults(d.duration("timeout"), HttpRouteCodec.retry(d, "retries"), algorithm);
         }
-        return new MeshConfigSpec(trustDomain == null ? MeshConfigSpec.DEFAULT_TRUST_DOMAIN : trustDomain, defaults);
+        MtlsMode mode = null;
+        FieldReader mtls = spec.object("mtls", "mode");
+        if (mtls != null) {
+            mode = mtls.enumeration("mode", MtlsMode.values(), MtlsMode::name);
+        }
+        AuthorizationDefault authorization = null;
+        FieldReader authz = spec.object("authorization", "default");
+        if (authz != null) {
+            authorization = authz.enumeration("default", AuthorizationDefault.values(), AuthorizationDefault::name);
+        }
+        return new MeshConfigSpec(trustDomain, defaults, mode, authorization);
     }
 
     @Override
@@ -46,6 +58,8 @@ public final class MeshConfigCodec implements SpecCodec<MeshConfigSpec> {
                 d.putObject("loadBalancer").put("algorithm", defaults.loadBalancerAlgorithm().name());
             }
         }
+        node.putObject("mtls").put("mode", spec.mtlsMode().name());
+        node.putObject("authorization").put("default", spec.defaultAuthorization().name());
         return node;
     }
 }

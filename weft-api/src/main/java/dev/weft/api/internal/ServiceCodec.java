@@ -2,6 +2,7 @@ package dev.weft.api.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.weft.api.policy.MtlsMode;
 import dev.weft.api.registry.ServicePort;
 import dev.weft.api.registry.ServiceProtocol;
 import dev.weft.api.registry.ServiceSpec;
@@ -12,7 +13,7 @@ public final class ServiceCodec implements SpecCodec<ServiceSpec> {
 
     @Override
     public ServiceSpec read(JsonNode node, String path, Problems problems) {
-        FieldReader spec = FieldReader.of(node, path, problems, "ports");
+        FieldReader spec = FieldReader.of(node, path, problems, "ports", "serviceAccounts", "mtls");
         List<ServicePort> ports = spec.objects("ports", 64, new String[] {"name", "port", "protocol"}, p -> {
             String name = p.string("name");
             GatewayCommon.check(p, "name", name, Formats::label);
@@ -40,7 +41,22 @@ public final class ServiceCodec implements SpecCodec<ServiceSpec> {
                 }
             }
         }
-        return new ServiceSpec(ports);
+        List<String> accounts = spec.strings("serviceAccounts", 64, Formats::label);
+        for (int j = 0; j < accounts.size(); j++) {
+            if (accounts.indexOf(accounts.get(j)) != j) {
+                spec.problems().add(Paths.index(spec.path("serviceAccounts"), j),
+                        "duplicate service account " + accounts.get(j));
+            }
+        }
+        MtlsMode mode = null;
+        FieldReader mtls = spec.object("mtls", "mode");
+        if (mtls != null) {
+            mode = mtls.enumeration("mode", MtlsMode.values(), MtlsMode::name);
+            if (mtls.missing("mode")) {
+                mtls.error("mode", "is required: STRICT, PERMISSIVE or DISABLE");
+            }
+        }
+        return new ServiceSpec(ports, accounts, mode);
     }
 
     @Override
@@ -53,6 +69,10 @@ public final class ServiceCodec implements SpecCodec<ServiceSpec> {
             p.put("protocol", port.protocol().name());
             return p;
         });
+        Json.putStrings(node, "serviceAccounts", spec.serviceAccounts());
+        if (spec.mtlsMode() != null) {
+            node.putObject("mtls").put("mode", spec.mtlsMode().name());
+        }
         return node;
     }
 }
