@@ -1,6 +1,7 @@
 package dev.weft.ca;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.PublicKey;
@@ -16,7 +17,9 @@ import java.util.Date;
 import java.util.List;
 import java.util.Optional;
 import java.util.SortedSet;
+import java.util.regex.Pattern;
 import org.bouncycastle.asn1.ASN1Encodable;
+import org.bouncycastle.asn1.DEROctetString;
 import org.bouncycastle.asn1.pkcs.Attribute;
 import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
 import org.bouncycastle.asn1.x500.RDN;
@@ -61,6 +64,8 @@ public final class CertificateAuthority {
     public static final Duration DEFAULT_BACKDATE = Duration.ofSeconds(10);
     /** The lifetime of a root the CA generates unless configured. */
     public static final Duration DEFAULT_ROOT_LIFETIME = Duration.ofDays(3650);
+    /** One label of a DNS name in a certificate (RFC 1123); wildcards are not issued. */
+    private static final Pattern DNS_LABEL = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?");
 
     private final CaDirectory directory;
     private final String trustDomain;
@@ -142,6 +147,26 @@ public final class CertificateAuthority {
      * @throws IllegalStateException when the issuing chain has expired
      */
     public Svid issue(SpiffeId identity, Csr csr) throws SigningRefusedException {
+        return issue(identity, csr, List.of(), List.of());
+    }
+
+    /**
+     * Issues an SVID for {@code identity} that also names DNS names and IP addresses, for a server that clients
+     * reach by host name or address as well as by SPIFFE ID (the control plane's own serving certificate). The SPIFFE
+     * ID stays the only URI name, so the certificate is still an SVID; the CSR is checked like {@link #issue(SpiffeId,
+     * Csr)}, and the extra names come from the caller, never from the CSR.
+     *
+     * @throws IllegalArgumentException when a DNS name is empty or not a host name
+     */
+    public Svid issue(SpiffeId identity, Csr csr, List<String> dnsNames, List<InetAddress> ips)
+            throws SigningRefusedException {
+        List<GeneralName> extraNames = new ArrayList<>();
+        for (String dnsName : dnsNames) {
+            extraNames.add(new GeneralName(GeneralName.dNSName, checkedDnsName(dnsName)));
+        }
+        for (InetAddress ip : ips) {
+            extraNames.add(new GeneralName(GeneralName.iPAddress, new DEROctetString(ip.getAddress())));
+        }
         rateLimiter.acquire();
         requireOwnTrustDomain(identity);
         PublicKey key = checkedKey(csr.request());
@@ -149,7 +174,20 @@ public final class CertificateAuthority {
         if (requested != null && !requested.equals(identity)) {
             throw new CsrRejectedException("the CSR asks for " + requested + " but the requester is " + identity);
         }
-        return sign(identity, key);
+        return sign(identity, key, extraNames);
+    }
+
+    private static String checkedDnsName(String name) {
+        String[] labels = name.split("\\.", -1);
+        boolean valid = !name.isEmpty() && name.length() <= 253;
+        for (String label : labels) {
+            valid &= DNS_LABEL.matcher(label).matches();
+        }
+        if (!valid) {
+            throw new IllegalArgumentException("dnsNames: \"" + name + "\" (expected: a host name of letters, digits "
+                    + "and hyphens in dot-separated labels, no wildcard)");
+        }
+        return name;
     }
 
     /**
@@ -170,7 +208,7 @@ public final class CertificateAuthority {
         }
         requireOwnTrustDomain(requested);
         joinTokens.redeem(token, requested);
-        return sign(requested, key);
+        return sign(requested, key, List.of());
     }
 
     /**
@@ -339,7 +377,7 @@ public final class CertificateAuthority {
         }
     }
 
-    private Svid sign(SpiffeId identity, PublicKey subjectKey) {
+    private Svid sign(SpiffeId identity, PublicKey subjectKey, List<GeneralName> extraNames) {
         Issuer issuer = state.active();
         Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
         Instant issuerEnd = issuer.notAfter();
@@ -363,8 +401,11 @@ public final class CertificateAuthority {
                     Issuer.serial(random), Date.from(notBefore), Date.from(notAfter), new X500Name(new RDN[0]),
                     subjectKey);
             // the subject is empty, so RFC 5280 wants the alternative name critical
-            builder.addExtension(Extension.subjectAlternativeName, true, new GeneralNames(
-                    new GeneralName(GeneralName.uniformResourceIdentifier, identity.toString())));
+            List<GeneralName> names = new ArrayList<>();
+            names.add(new GeneralName(GeneralName.uniformResourceIdentifier, identity.toString()));
+            names.addAll(extraNames);
+            builder.addExtension(Extension.subjectAlternativeName, true,
+                    new GeneralNames(names.toArray(new GeneralName[0])));
             builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
             builder.addExtension(Extension.keyUsage, true, new KeyUsage(keyUsage));
             builder.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(

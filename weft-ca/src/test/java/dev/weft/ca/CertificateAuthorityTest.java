@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import java.net.InetAddress;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
@@ -96,6 +97,37 @@ class CertificateAuthorityTest {
         assertThat(svid.notAfter()).isEqualTo(clock.instant().plus(Duration.ofHours(24)));
         assertThat(svid.notBefore()).isEqualTo(clock.instant().minus(CertificateAuthority.DEFAULT_BACKDATE));
         assertChainsTo(svid, ca.bundle(), clock.instant());
+    }
+
+    @Test
+    void aServerSvidNamesItsHostsAndAddressesBesideItsOneUri() throws Exception {
+        CertificateAuthority ca = open();
+        SpiffeId server = new SpiffeId("example.org", "weft-system", "weft-control-plane");
+
+        Svid svid = ca.issue(server, Csr.create(Csr.generateKeyPair(), server), List.of("localhost", "cp.example"),
+                List.of(InetAddress.getByName("127.0.0.1"), InetAddress.getByName("::1")));
+
+        X509Certificate leaf = svid.certificate();
+        assertThat(leaf.getSubjectAlternativeNames()).containsExactly(List.of(6, server.toString()),
+                List.of(2, "localhost"), List.of(2, "cp.example"), List.of(7, "127.0.0.1"),
+                List.of(7, "0:0:0:0:0:0:0:1"));
+        assertThat(leaf.getCriticalExtensionOIDs()).contains(Extension.subjectAlternativeName.getId());
+        SvidVerifier verifier = new SvidVerifier(ca.bundle(), "example.org");
+        assertThat(verifier.verify(svid.chain().toArray(X509Certificate[]::new), SvidVerifier.PeerRole.SERVER,
+                clock.instant(), server)).isEqualTo(server);
+    }
+
+    @Test
+    void aServerSvidRefusesANameThatIsNotAHostName() throws Exception {
+        CertificateAuthority ca = open();
+        Csr csr = Csr.create(Csr.generateKeyPair(), CHAT);
+
+        for (String bad : List.of("", "*.example.org", "a..b", "-a.example", "spiffe://example.org/x")) {
+            assertThatThrownBy(() -> ca.issue(CHAT, csr, List.of(bad), List.of()))
+                    .as(bad)
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("dnsNames: \"" + bad + "\"");
+        }
     }
 
     @Test

@@ -1,7 +1,9 @@
 package dev.weft.controlplane;
 
 import dev.weft.ca.CertificateAuthority;
+import dev.weft.ca.SigningRefusedException;
 import dev.weft.controlplane.api.ApiServer;
+import dev.weft.controlplane.identity.ControlPlaneIdentity;
 import dev.weft.controlplane.registry.ServiceRegistry;
 import dev.weft.controlplane.store.ResourceStore;
 import dev.weft.controlplane.store.StateFile;
@@ -9,6 +11,7 @@ import dev.weft.controlplane.store.StoredState;
 import dev.weft.controlplane.xds.XdsServer;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -30,16 +33,19 @@ public final class ControlPlane implements AutoCloseable {
     private final ResourceStore store;
     private final ServiceRegistry registry;
     private final CertificateAuthority ca;
+    private final ControlPlaneIdentity identity;
     private final XdsServer xds;
     private final ApiServer api;
     private final ScheduledExecutorService scheduler;
     private final ExecutorService persistence;
 
-    private ControlPlane(ResourceStore store, ServiceRegistry registry, CertificateAuthority ca, XdsServer xds,
-                         ApiServer api, ScheduledExecutorService scheduler, ExecutorService persistence) {
+    private ControlPlane(ResourceStore store, ServiceRegistry registry, CertificateAuthority ca,
+                         ControlPlaneIdentity identity, XdsServer xds, ApiServer api,
+                         ScheduledExecutorService scheduler, ExecutorService persistence) {
         this.store = store;
         this.registry = registry;
         this.ca = ca;
+        this.identity = identity;
         this.xds = xds;
         this.api = api;
         this.scheduler = scheduler;
@@ -76,19 +82,30 @@ public final class ControlPlane implements AutoCloseable {
             return thread;
         });
         XdsServer xds = null;
+        ControlPlaneIdentity identity = null;
         try {
+            identity = ControlPlaneIdentity.forBindHosts(ca, List.of(config.xdsAddress(), config.apiAddress()),
+                    config.clock(), scheduler);
             xds = XdsServer.start(config.xdsAddress(), config.xdsPort(), store, registry, config.clock(), scheduler,
                     config.pushDebounce());
             store.addListener(xds::changed);
             registry.addListener(xds::changed);
             ApiServer api = ApiServer.start(config.apiAddress(), config.apiPort(), store, registry, xds, ca,
                     config.clock());
-            ControlPlane controlPlane = new ControlPlane(store, registry, ca, xds, api, scheduler, persistence);
+            ControlPlane controlPlane = new ControlPlane(store, registry, ca, identity, xds, api, scheduler,
+                    persistence);
             controlPlane.scheduleTick();
             return controlPlane;
+        } catch (SigningRefusedException e) {
+            scheduler.shutdownNow();
+            persistence.shutdown();
+            throw new IOException("cannot issue the control plane's certificate: " + e.getMessage(), e);
         } catch (IOException | RuntimeException e) {
             if (xds != null) {
                 xds.close();
+            }
+            if (identity != null) {
+                identity.close();
             }
             scheduler.shutdownNow();
             persistence.shutdown();
@@ -117,6 +134,11 @@ public final class ControlPlane implements AutoCloseable {
         return ca;
     }
 
+    /** The control plane's own key and certificate, which its TLS servers (xDS and CSR, the API) serve. */
+    public ControlPlaneIdentity identity() {
+        return identity;
+    }
+
     /** Runs the registry's expiry check now, as the scheduler does every {@link ServiceRegistry#checkInterval()}. */
     public void checkExpiry() {
         registry.tick();
@@ -127,6 +149,7 @@ public final class ControlPlane implements AutoCloseable {
     public void close() {
         api.close();
         xds.close();
+        identity.close();
         scheduler.shutdownNow();
         persistence.shutdown();
         try {
