@@ -15,6 +15,7 @@ import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
+import io.grpc.ChannelCredentials;
 import io.grpc.ConnectivityState;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
@@ -77,6 +78,7 @@ public final class AdsClient implements AutoCloseable {
     private final XdsSource source;
     private final Applier applier;
     private final Backoff backoff;
+    private final ChannelCredentials credentials;
     private final ScheduledThreadPoolExecutor executor;
     /** What gRPC calls back on: the client's thread, and nothing once closed. */
     private final Executor callbacks;
@@ -127,6 +129,17 @@ public final class AdsClient implements AutoCloseable {
 
     /** As {@link #AdsClient(ProxySnapshot, Applier, Stats)}, with the reconnect back-off. */
     public AdsClient(ProxySnapshot bootstrap, Applier applier, Stats stats, Backoff backoff) {
+        this(bootstrap, applier, stats, backoff, InsecureChannelCredentials.create());
+    }
+
+    /**
+     * As {@link #AdsClient(ProxySnapshot, Applier, Stats, Backoff)}, reaching the control plane with
+     * {@code credentials} (a sidecar's: TLS with its SVID, see {@code WorkloadIdentity#channelCredentials()})
+     * instead of plaintext. Each reconnect handshakes anew, with the certificate and roots current then.
+     */
+    public AdsClient(ProxySnapshot bootstrap, Applier applier, Stats stats, Backoff backoff,
+            ChannelCredentials credentials) {
+        this.credentials = java.util.Objects.requireNonNull(credentials, "credentials");
         if (!bootstrap.dynamic()) {
             throw new IllegalArgumentException("bootstrap " + bootstrap.version() + " has no dynamic_resources");
         }
@@ -200,7 +213,7 @@ public final class AdsClient implements AutoCloseable {
         if (closed.get()) {
             return;
         }
-        channel = Grpc.newChannelBuilderForAddress(source.host(), source.port(), InsecureChannelCredentials.create())
+        channel = Grpc.newChannelBuilderForAddress(source.host(), source.port(), credentials)
                 .executor(callbacks)
                 .build();
         Stream s = new Stream(channel);
