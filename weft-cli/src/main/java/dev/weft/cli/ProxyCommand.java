@@ -5,11 +5,14 @@ import dev.weft.proxy.ProxyServer;
 import dev.weft.proxy.config.BootstrapLoader;
 import dev.weft.proxy.config.ConfigException;
 import dev.weft.proxy.config.ProxySnapshot;
+import dev.weft.proxy.identity.IdentityRefusedException;
+import dev.weft.proxy.identity.WorkloadIdentity;
 import dev.weft.proxy.sidecar.SidecarBootstrap;
 import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -21,6 +24,7 @@ import java.util.concurrent.TimeoutException;
 import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -34,6 +38,10 @@ import picocli.CommandLine.Parameters;
             "After `--`, a command to run once the proxy is ready: its exit stops the proxy, with its exit code."})
 final class ProxyCommand implements Callable<Integer> {
     private static final long DRAIN_MILLIS = 5_000;
+    /** How long a sidecar waits for its first certificate before it gives up. */
+    static final Duration IDENTITY_TIMEOUT = Duration.ofSeconds(30);
+    private static final List<String> IDENTITY_OPTIONS = List.of("--join-token", "--join-token-file",
+            "--trust-bundle", "--trust-domain", "--service-account", "--insecure");
 
     @ArgGroup(exclusive = true, multiplicity = "1")
     private Mode mode;
@@ -107,6 +115,9 @@ final class ProxyCommand implements Callable<Integer> {
     @Option(names = "--print-bootstrap", description = "Sidecar: print the bootstrap it would run, as JSON, and exit.")
     private boolean printBootstrap;
 
+    @Mixin
+    private SidecarIdentityOptions identityOptions;
+
     @Parameters(paramLabel = "COMMAND", arity = "0..*",
             description = "After `--`: the app to start once the proxy is ready.")
     private List<String> command = new ArrayList<>();
@@ -124,10 +135,16 @@ final class ProxyCommand implements Callable<Integer> {
         }
         ProxySnapshot snapshot;
         String source;
+        SidecarBootstrap sidecar = null;
+        SidecarIdentityOptions.Resolved identity = null;
         if (mode.config != null) {
-            if (service != null || !upstreams.isEmpty() || !labels.isEmpty() || appPort != 0 || printBootstrap) {
-                err.println("weft proxy: --service, --app-port, --upstream, --label and --print-bootstrap are "
-                        + "sidecar options: they go with --control-plane, not --config");
+            String identityOption = IDENTITY_OPTIONS.stream()
+                    .filter(o -> spec.commandLine().getParseResult().hasMatchedOption(o)).findFirst().orElse(null);
+            if (service != null || !upstreams.isEmpty() || !labels.isEmpty() || appPort != 0 || printBootstrap
+                    || identityOption != null) {
+                err.println("weft proxy: --service, --app-port, --upstream, --label, --print-bootstrap and the "
+                        + "identity options (" + String.join(", ", IDENTITY_OPTIONS) + ") are sidecar options: they "
+                        + "go with --control-plane, not --config");
                 return 2;
             }
             source = mode.config.toString();
@@ -141,7 +158,6 @@ final class ProxyCommand implements Callable<Integer> {
             }
         } else {
             Bootstrap bootstrap;
-            SidecarBootstrap sidecar;
             try {
                 sidecar = sidecar().validate();
                 bootstrap = sidecar.toBootstrap();
@@ -152,6 +168,12 @@ final class ProxyCommand implements Callable<Integer> {
             if (printBootstrap) {
                 out.println(JsonFormat.printer().print(bootstrap));
                 return 0;
+            }
+            try {
+                identity = identityOptions.resolve(namespace, service, System::getenv);
+            } catch (IllegalArgumentException e) {
+                err.println("weft proxy: " + e.getMessage());
+                return 2;
             }
             source = "sidecar bootstrap";
             if (!validateOnly) {
@@ -171,13 +193,33 @@ final class ProxyCommand implements Callable<Integer> {
             }
         }
         if (validateOnly) {
-            out.println("weft proxy: " + source + ": OK (" + (snapshot.dynamic() ? "dynamic, over xDS"
+            out.println("weft proxy: " + source + ": OK (" + (snapshot.dynamic() ? "dynamic, over xDS" + (identity
+                    == null ? " in plaintext, no identity" : " over mTLS as " + identity.spiffeId())
                     : snapshot.listeners().size() + " listeners, " + snapshot.clusters().size() + " clusters") + ")");
             return 0;
         }
+        WorkloadIdentity agent = null;
+        if (identity != null) {
+            out.printf("weft proxy: sidecar %s.%s: getting the certificate of %s from %s%n", service, namespace,
+                    identity.spiffeId(), mode.controlPlane);
+            out.flush();
+            agent = WorkloadIdentity.builder(identity.spiffeId())
+                    .controlPlane(sidecar.controlPlaneHost(), sidecar.controlPlanePort())
+                    .trustBundle(identity.trustBundle())
+                    .joinToken(identity.joinToken())
+                    .build();
+            agent.start();
+            try {
+                agent.awaitFirst(IDENTITY_TIMEOUT);
+            } catch (IdentityRefusedException | TimeoutException e) {
+                agent.close();
+                err.println("weft proxy: " + e.getMessage());
+                return 1;
+            }
+        }
         ProxyServer server;
         try {
-            server = ProxyServer.start(snapshot, concurrency);
+            server = ProxyServer.start(snapshot, concurrency, agent);
         } catch (IOException e) {
             err.println("weft proxy: " + e.getMessage());
             return 1;

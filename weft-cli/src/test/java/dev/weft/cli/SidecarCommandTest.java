@@ -88,7 +88,7 @@ class SidecarCommandTest {
         try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             int code = weft("proxy", "--control-plane", "127.0.0.1:" + controlPlane.xdsPort(), "--service", "chat",
                     "--app-port", Integer.toString(chat.port()), "--inbound-port", Integer.toString(taken.getLocalPort()),
-                    "--outbound-port", "0", "--admin-port", "0");
+                    "--outbound-port", "0", "--admin-port", "0", "--insecure");
 
             assertThat(code).isEqualTo(1);
             assertThat(err.toString()).contains("--inbound-port: 127.0.0.1:" + taken.getLocalPort() + " is in use");
@@ -105,6 +105,9 @@ class SidecarCommandTest {
         assertThat(err.toString()).contains("--control-plane: 'nowhere' (expected: HOST:PORT)");
         assertThat(weft("proxy", "--control-plane", "127.0.0.1:1", "--service", "a", "--upstream", "B")).isEqualTo(2);
         assertThat(err.toString()).contains("--upstream: 'B'");
+        assertThat(weft("proxy", "--control-plane", "127.0.0.1:1", "--service", "a")).isEqualTo(2);
+        assertThat(err.toString()).contains("no join token").contains("weft token create --namespace default "
+                + "--account a");
         assertThat(weft("proxy", "--config", "x.yaml", "--control-plane", "127.0.0.1:1")).isEqualTo(2);
         assertThat(weft("proxy", "--config", "x.yaml", "--service", "a")).isEqualTo(2);
         assertThat(err.toString()).contains("sidecar options");
@@ -123,7 +126,7 @@ class SidecarCommandTest {
     private String[] sidecar(String... app) {
         String[] head = {"proxy", "--control-plane", "127.0.0.1:" + controlPlane.xdsPort(), "--service", "job",
                 "--outbound-port", Integer.toString(Ports.findFree()), "--admin-port", "0", "--concurrency", "1",
-                "--upstream", "chat", "--"};
+                "--upstream", "chat", "--insecure", "--"};
         String[] args = new String[head.length + app.length];
         System.arraycopy(head, 0, args, 0, head.length);
         System.arraycopy(app, 0, args, head.length, app.length);

@@ -4,6 +4,7 @@ import dev.weft.proxy.admin.AdminServer;
 import dev.weft.proxy.config.ListenerSpec;
 import dev.weft.proxy.config.ProxySnapshot;
 import dev.weft.proxy.downstream.LiveListener;
+import dev.weft.proxy.identity.WorkloadIdentity;
 import dev.weft.proxy.router.ListenerContext;
 import dev.weft.proxy.stats.Stats;
 import dev.weft.proxy.transport.Transport;
@@ -11,7 +12,10 @@ import dev.weft.proxy.upstream.ClusterManager;
 import dev.weft.proxy.upstream.UpstreamCluster;
 import dev.weft.proxy.upstream.UpstreamPools;
 import dev.weft.proxy.xds.AdsClient;
+import dev.weft.proxy.xds.Backoff;
 import dev.weft.proxy.xds.XdsStatus;
+import io.grpc.ChannelCredentials;
+import io.grpc.InsecureChannelCredentials;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
@@ -64,6 +68,8 @@ public final class ProxyServer implements AutoCloseable {
     private boolean closed;
     private volatile AdminServer admin;
     private volatile AdsClient xds;
+    /** A sidecar's identity agent, owned from {@link #start(ProxySnapshot, int, WorkloadIdentity)} on; or null. */
+    private volatile WorkloadIdentity identity;
 
     private ProxyServer(ProxySnapshot bootstrap, int workers) {
         this.bootstrap = bootstrap;
@@ -83,12 +89,38 @@ public final class ProxyServer implements AutoCloseable {
      * @throws IOException naming the listener (or admin address) that could not bind; nothing is left running
      */
     public static ProxyServer start(ProxySnapshot snapshot, int workers) throws IOException {
+        return start(snapshot, workers, null);
+    }
+
+    /**
+     * Starts a sidecar with a workload identity: as {@link #start(ProxySnapshot, int)} for a dynamic
+     * snapshot, but the ADS stream runs over mutual TLS with the identity's SVID
+     * ({@link WorkloadIdentity#channelCredentials()}). The identity must already hold its first
+     * certificate ({@link WorkloadIdentity#awaitFirst}); the proxy owns it from here on and closes it
+     * when it stops (or when this start fails).
+     *
+     * @param identity null for plaintext xDS without identity
+     */
+    public static ProxyServer start(ProxySnapshot snapshot, int workers, WorkloadIdentity identity)
+            throws IOException {
+        if (identity != null) {
+            if (!snapshot.dynamic()) {
+                throw new IllegalArgumentException("a workload identity needs a dynamic bootstrap (xDS); "
+                        + snapshot.version() + " is static");
+            }
+            if (identity.current() == null) {
+                throw new IllegalStateException("the identity agent of " + identity.identity()
+                        + " has no certificate yet; await its first before starting the proxy");
+            }
+        }
         int n = workers > 0 ? workers : Runtime.getRuntime().availableProcessors();
         ProxyServer server = new ProxyServer(snapshot, n);
+        server.identity = identity;
         try {
             if (snapshot.dynamic()) {
                 server.startAdmin();
-                server.startXds();
+                server.startXds(identity == null ? InsecureChannelCredentials.create()
+                        : identity.channelCredentials());
             } else {
                 server.apply(snapshot);
                 server.startAdmin();
@@ -108,8 +140,8 @@ public final class ProxyServer implements AutoCloseable {
         }
     }
 
-    private synchronized void startXds() {
-        xds = new AdsClient(bootstrap, this::apply, stats);
+    private synchronized void startXds(ChannelCredentials credentials) {
+        xds = new AdsClient(bootstrap, this::apply, stats, Backoff.DEFAULT, credentials);
         xds.start();
     }
 
@@ -231,6 +263,11 @@ public final class ProxyServer implements AutoCloseable {
         return transport;
     }
 
+    /** The sidecar's identity agent, or null without one (a static proxy, plaintext xDS). */
+    public WorkloadIdentity identity() {
+        return identity;
+    }
+
     /** The xDS client's state (connection, versions per type, last rejection), or null for a static proxy. */
     public XdsStatus xdsStatus() {
         AdsClient c = xds;
@@ -312,6 +349,9 @@ public final class ProxyServer implements AutoCloseable {
         }
         if (xds != null) {
             xds.close();
+        }
+        if (identity != null) {
+            identity.close();
         }
         for (LiveListener l : all) {
             l.close();
