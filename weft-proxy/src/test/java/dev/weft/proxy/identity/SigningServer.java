@@ -55,7 +55,7 @@ import javax.net.ssl.X509ExtendedKeyManager;
 import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
- * A control plane's CSR service for tests, written from the contract rather than from the agent's client:
+ * A control plane's CSR service for tests (and other services beside it, like a control plane's ADS), written from the contract rather than from the agent's client:
  * {@code weft.ca.v1.CertificateService/Sign} over TLS (client certificate optional) on a loopback port, JSON
  * messages read and written as plain trees, a real {@link CertificateAuthority} behind it. With a join token it signs
  * by the token; without, by the caller's client SVID. It records every call.
@@ -72,12 +72,14 @@ final class SigningServer implements AutoCloseable {
     private final CertificateAuthority ca;
     private final Server server;
     private final List<Call> calls = new CopyOnWriteArrayList<>();
+    /** Every call of any service: "full/method serial-of-the-client-certificate-in-hex" (or "none"). */
+    private final List<String> peers = new CopyOnWriteArrayList<>();
     private final Deque<Status> failures = new ArrayDeque<>();
     private volatile X509Certificate[] serverChain;
     private volatile PrivateKey serverKey;
 
-    private SigningServer(CertificateAuthority ca, CertificateAuthority serverCa, SpiffeId serverId)
-            throws IOException, SigningRefusedException {
+    private SigningServer(CertificateAuthority ca, CertificateAuthority serverCa, SpiffeId serverId,
+            List<ServerServiceDefinition> others) throws IOException, SigningRefusedException {
         this.ca = ca;
         serveAs(serverCa, serverId);
         ServerCredentials credentials = TlsServerCredentials.newBuilder()
@@ -98,24 +100,29 @@ final class SigningServer implements AutoCloseable {
             @Override
             public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
                     ServerCallHandler<Q, R> next) {
-                Context context = Context.current()
-                        .withValue(SESSION, call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION));
+                SSLSession tls = call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION);
+                X509Certificate[] chain = peerChain(tls);
+                String peer = chain == null ? "none" : chain[0].getSerialNumber().toString(16);
+                peers.add(call.getMethodDescriptor().getFullMethodName() + " " + peer);
+                Context context = Context.current().withValue(SESSION, tls);
                 return Contexts.interceptCall(context, call, headers, next);
             }
         };
-        server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0), credentials)
-                .addService(ServerInterceptors.intercept(service, session))
-                .build()
-                .start();
+        NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0), credentials)
+                .addService(ServerInterceptors.intercept(service, session));
+        for (ServerServiceDefinition other : others) {
+            builder.addService(ServerInterceptors.intercept(other, session));
+        }
+        server = builder.build().start();
     }
 
     /**
      * Starts a server that signs with {@code ca} and presents an SVID for {@code serverId} issued by
      * {@code serverCa} (the same CA directory, opened with a lifetime that outlasts the test).
      */
-    static SigningServer start(CertificateAuthority ca, CertificateAuthority serverCa, SpiffeId serverId)
-            throws IOException, SigningRefusedException {
-        return new SigningServer(ca, serverCa, serverId);
+    static SigningServer start(CertificateAuthority ca, CertificateAuthority serverCa, SpiffeId serverId,
+            ServerServiceDefinition... others) throws IOException, SigningRefusedException {
+        return new SigningServer(ca, serverCa, serverId, List.of(others));
     }
 
     /** Presents a new SVID for {@code serverId} from {@code serverCa} from the next handshake on. */
@@ -137,6 +144,11 @@ final class SigningServer implements AutoCloseable {
 
     List<Call> calls() {
         return List.copyOf(calls);
+    }
+
+    /** Every call of any service, as "full/method client-certificate-serial-in-hex" ("none": no certificate). */
+    List<String> peers() {
+        return List.copyOf(peers);
     }
 
     private void sign(JsonNode request, StreamObserver<JsonNode> response) {
