@@ -18,16 +18,12 @@ import java.util.List;
 import java.util.Optional;
 import java.util.SortedSet;
 import java.util.regex.Pattern;
-import org.bouncycastle.asn1.ASN1Encodable;
 import org.bouncycastle.asn1.DEROctetString;
-import org.bouncycastle.asn1.pkcs.Attribute;
-import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
 import org.bouncycastle.asn1.x500.RDN;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
 import org.bouncycastle.asn1.x509.Extension;
-import org.bouncycastle.asn1.x509.Extensions;
 import org.bouncycastle.asn1.x509.GeneralName;
 import org.bouncycastle.asn1.x509.GeneralNames;
 import org.bouncycastle.asn1.x509.KeyPurposeId;
@@ -170,7 +166,7 @@ public final class CertificateAuthority {
         rateLimiter.acquire();
         requireOwnTrustDomain(identity);
         PublicKey key = checkedKey(csr.request());
-        SpiffeId requested = requestedIdentity(csr.request());
+        SpiffeId requested = csr.requestedIdentity();
         if (requested != null && !requested.equals(identity)) {
             throw new CsrRejectedException("the CSR asks for " + requested + " but the requester is " + identity);
         }
@@ -201,7 +197,7 @@ public final class CertificateAuthority {
     public Svid issueWithJoinToken(String token, Csr csr) throws SigningRefusedException, IOException {
         rateLimiter.acquire();
         PublicKey key = checkedKey(csr.request());
-        SpiffeId requested = requestedIdentity(csr.request());
+        SpiffeId requested = csr.requestedIdentity();
         if (requested == null) {
             throw new CsrRejectedException("the CSR names no identity; a workload joining with a token puts its "
                     + "SPIFFE ID in the CSR as its URI subject alternative name");
@@ -343,38 +339,6 @@ public final class CertificateAuthority {
             throw new CsrRejectedException("its signature does not verify with its public key");
         }
         return key;
-    }
-
-    /** The SPIFFE ID a CSR asks for, or null when it asks for no name; any other name is refused. */
-    private static SpiffeId requestedIdentity(PKCS10CertificationRequest request) throws CsrRejectedException {
-        Attribute[] attributes = request.getAttributes(PKCSObjectIdentifiers.pkcs_9_at_extensionRequest);
-        if (attributes.length == 0) {
-            return null;
-        }
-        if (attributes.length > 1 || attributes[0].getAttrValues().size() != 1) {
-            throw new CsrRejectedException("it has more than one extension request");
-        }
-        GeneralNames names;
-        try {
-            ASN1Encodable value = attributes[0].getAttrValues().getObjectAt(0);
-            names = GeneralNames.fromExtensions(Extensions.getInstance(value), Extension.subjectAlternativeName);
-        } catch (RuntimeException e) {
-            throw new CsrRejectedException("its extension request cannot be read: " + e.getMessage());
-        }
-        if (names == null) {
-            return null;
-        }
-        GeneralName[] all = names.getNames();
-        if (all.length != 1 || all[0].getTagNo() != GeneralName.uniformResourceIdentifier) {
-            throw new CsrRejectedException("it asks for the names " + names.toString().replace('\n', ' ').trim()
-                    + "; an SVID carries exactly one name, the SPIFFE ID as a URI");
-        }
-        String uri = all[0].getName().toString();
-        try {
-            return SpiffeId.parse(uri);
-        } catch (InvalidSpiffeIdException e) {
-            throw new CsrRejectedException(e.getMessage());
-        }
     }
 
     private Svid sign(SpiffeId identity, PublicKey subjectKey, List<GeneralName> extraNames) {

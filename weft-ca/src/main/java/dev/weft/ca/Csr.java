@@ -9,10 +9,13 @@ import java.security.KeyPairGenerator;
 import java.security.InvalidAlgorithmParameterException;
 import java.security.NoSuchAlgorithmException;
 import java.security.spec.ECGenParameterSpec;
+import org.bouncycastle.asn1.ASN1Encodable;
+import org.bouncycastle.asn1.pkcs.Attribute;
 import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
 import org.bouncycastle.asn1.x500.RDN;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.Extensions;
 import org.bouncycastle.asn1.x509.ExtensionsGenerator;
 import org.bouncycastle.asn1.x509.GeneralName;
 import org.bouncycastle.asn1.x509.GeneralNames;
@@ -104,6 +107,42 @@ public final class Csr {
             throw new UncheckedIOException(e);
         }
         return out.toString();
+    }
+
+    /**
+     * The SPIFFE ID this CSR asks for (its one URI subject alternative name), or null when it asks for no name.
+     *
+     * @throws CsrRejectedException when it asks for other names, more than one, or a URI that is not a SPIFFE ID
+     */
+    public SpiffeId requestedIdentity() throws CsrRejectedException {
+        Attribute[] attributes = request.getAttributes(PKCSObjectIdentifiers.pkcs_9_at_extensionRequest);
+        if (attributes.length == 0) {
+            return null;
+        }
+        if (attributes.length > 1 || attributes[0].getAttrValues().size() != 1) {
+            throw new CsrRejectedException("it has more than one extension request");
+        }
+        GeneralNames names;
+        try {
+            ASN1Encodable value = attributes[0].getAttrValues().getObjectAt(0);
+            names = GeneralNames.fromExtensions(Extensions.getInstance(value), Extension.subjectAlternativeName);
+        } catch (RuntimeException e) {
+            throw new CsrRejectedException("its extension request cannot be read: " + e.getMessage());
+        }
+        if (names == null) {
+            return null;
+        }
+        GeneralName[] all = names.getNames();
+        if (all.length != 1 || all[0].getTagNo() != GeneralName.uniformResourceIdentifier) {
+            throw new CsrRejectedException("it asks for the names " + names.toString().replace('\n', ' ').trim()
+                    + "; an SVID carries exactly one name, the SPIFFE ID as a URI");
+        }
+        String uri = all[0].getName().toString();
+        try {
+            return SpiffeId.parse(uri);
+        } catch (InvalidSpiffeIdException e) {
+            throw new CsrRejectedException(e.getMessage());
+        }
     }
 
     PKCS10CertificationRequest request() {

@@ -44,6 +44,11 @@ final class ControlPlaneCommand implements Callable<Integer> {
                     + "(default: 24h).")
     private Duration svidLifetime;
 
+    @Option(names = "--insecure-xds",
+            description = "Serve xDS and certificate signing in plaintext without client authentication, for "
+                    + "proxyless gRPC clients and tests only: nodes get no identity and plaintext-only configuration.")
+    private boolean insecureXds;
+
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
 
@@ -56,7 +61,7 @@ final class ControlPlaneCommand implements Callable<Integer> {
             config = new ControlPlaneConfig(dataDir != null ? dataDir : ControlPlaneConfig.defaultDataDir(), address,
                     xdsPort, address, apiPort, sidecarTtl != null ? sidecarTtl : ControlPlaneConfig.DEFAULT_SIDECAR_TTL,
                     Clock.systemUTC(), ControlPlaneConfig.DEFAULT_PUSH_DEBOUNCE,
-                    svidLifetime != null ? svidLifetime : ControlPlaneConfig.DEFAULT_SVID_LIFETIME);
+                    svidLifetime != null ? svidLifetime : ControlPlaneConfig.DEFAULT_SVID_LIFETIME, insecureXds);
         } catch (IllegalArgumentException e) {
             err.println("weft control-plane: " + e.getMessage().replace("xdsPort", "--xds-port")
                     .replace("apiPort", "--api-port").replace("sidecarTtl", "--sidecar-ttl")

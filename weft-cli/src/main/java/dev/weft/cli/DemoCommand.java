@@ -119,7 +119,9 @@ final class DemoCommand implements Callable<Integer> {
         try {
             ControlPlane controlPlane;
             try {
-                controlPlane = ControlPlane.start(ControlPlaneConfig.defaults(dataDir).withPorts(xdsPort, apiPort));
+                // plaintext xDS until the demo's sidecars join with an identity (issue 4)
+                controlPlane = ControlPlane.start(ControlPlaneConfig.defaults(dataDir).withPorts(xdsPort, apiPort)
+                        .withInsecureXds(true));
             } catch (IOException e) {
                 err.println("weft demo: cannot start the control plane: " + e.getMessage()
                         + " (another control plane or demo running? --xds-port/--api-port choose others)");

@@ -41,7 +41,9 @@ class SidecarCommandTest {
 
     @BeforeEach
     void mesh() throws Exception {
-        controlPlane = ControlPlane.start(ControlPlaneConfig.defaults(dir.resolve("cp")).withPorts(0, 0));
+        // plaintext xDS until the sidecar joins with an identity (issue 4)
+        controlPlane = ControlPlane.start(ControlPlaneConfig.defaults(dir.resolve("cp")).withPorts(0, 0)
+                .withInsecureXds(true));
         chat = ModelServer.start(ModelServerConfig.builder().model("m").version("v1").build(), 0);
         ControlPlaneClient api = ControlPlaneClient.of("127.0.0.1", controlPlane.apiPort());
         api.apply(new ResourceLoader().load("""

@@ -4,15 +4,24 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.weft.ca.Csr;
+import dev.weft.ca.Pem;
 import dev.weft.ca.SpiffeId;
 import dev.weft.controlplane.ControlPlane;
 import dev.weft.controlplane.ControlPlaneConfig;
-import dev.weft.controlplane.client.ControlPlaneClient;
-import dev.weft.controlplane.client.ControlPlaneException;
-import dev.weft.controlplane.client.IssuedCertificate;
+import dev.weft.controlplane.identity.CertificateService;
+import io.grpc.CallOptions;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
+import io.grpc.stub.ClientCalls;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
+import java.security.cert.X509Certificate;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -53,11 +62,31 @@ class TokenCommandTest {
         assertThat(err.toString()).contains("one-time join token for spiffe://cluster.local/ns/ml/sa/chat");
 
         SpiffeId chat = new SpiffeId("cluster.local", "ml", "chat");
-        ControlPlaneClient client = ControlPlaneClient.of("127.0.0.1", controlPlane.apiPort());
-        IssuedCertificate issued = client.requestCertificate(token, Csr.create(Csr.generateKeyPair(), chat).pem());
-        assertThat(issued.spiffeId()).isEqualTo(chat.toString());
-        assertThatThrownBy(() -> client.requestCertificate(token, Csr.create(Csr.generateKeyPair(), chat).pem()))
-                .isInstanceOfSatisfying(ControlPlaneException.class, e -> assertThat(e.status()).isEqualTo(403));
+        ManagedChannel channel = signingChannel();
+        try {
+            String chain = sign(channel, Csr.create(Csr.generateKeyPair(), chat).pem(), token).certificateChain();
+            assertThat(Pem.certificates(chain).get(0).getSubjectAlternativeNames())
+                    .containsExactly(List.of(6, chat.toString()));
+            assertThatThrownBy(() -> sign(channel, Csr.create(Csr.generateKeyPair(), chat).pem(), token))
+                    .isInstanceOfSatisfying(StatusRuntimeException.class, e -> assertThat(e.getStatus().getCode())
+                            .isEqualTo(Status.Code.UNAUTHENTICATED))
+                    .hasMessageContaining("REUSED");
+        } finally {
+            channel.shutdownNow();
+        }
+    }
+
+    /** A TLS channel to the control plane's xDS port trusting its CA's roots, as a joining workload opens. */
+    private ManagedChannel signingChannel() throws Exception {
+        SslContext tls = GrpcSslContexts.forClient()
+                .trustManager(controlPlane.certificateAuthority().bundle().roots().toArray(X509Certificate[]::new))
+                .build();
+        return NettyChannelBuilder.forAddress("localhost", controlPlane.xdsPort()).sslContext(tls).build();
+    }
+
+    private static CertificateService.SignResponse sign(ManagedChannel channel, String csr, String token) {
+        return ClientCalls.blockingUnaryCall(channel, CertificateService.SIGN, CallOptions.DEFAULT,
+                new CertificateService.SignRequest(csr, token));
     }
 
     @Test

@@ -86,8 +86,13 @@ public final class ControlPlane implements AutoCloseable {
         try {
             identity = ControlPlaneIdentity.forBindHosts(ca, List.of(config.xdsAddress(), config.apiAddress()),
                     config.clock(), scheduler);
+            if (config.insecureXds()) {
+                LOG.warn("xDS and certificate signing on {}:{} are served in plaintext without authentication "
+                        + "(--insecure-xds): any process that reaches the port gets the mesh's configuration, and "
+                        + "nodes get plaintext-only configuration", config.xdsAddress(), config.xdsPort());
+            }
             xds = XdsServer.start(config.xdsAddress(), config.xdsPort(), store, registry, config.clock(), scheduler,
-                    config.pushDebounce());
+                    config.pushDebounce(), config.insecureXds() ? null : identity, ca);
             store.addListener(xds::changed);
             registry.addListener(xds::changed);
             ApiServer api = ApiServer.start(config.apiAddress(), config.apiPort(), store, registry, xds, ca,

@@ -8,10 +8,15 @@ import java.util.Objects;
 /**
  * How to run a control plane: where its state lives, where it listens (port 0: an ephemeral port), how long a
  * sidecar's instance outlives its ADS stream, the clock (a fake one in tests), how long changes are coalesced
- * before snapshots are recomputed, and how long the SVIDs the CA issues are valid.
+ * before snapshots are recomputed, how long the SVIDs the CA issues are valid, and whether xDS is served without
+ * TLS.
+ *
+ * @param insecureXds serve xDS and CSR signing in plaintext, without client authentication: for proxyless gRPC
+ *                    clients and tests only; nodes then have no identity and get plaintext-only configuration
  */
 public record ControlPlaneConfig(Path dataDir, String xdsAddress, int xdsPort, String apiAddress, int apiPort,
-                                 Duration sidecarTtl, Clock clock, Duration pushDebounce, Duration svidLifetime) {
+                                 Duration sidecarTtl, Clock clock, Duration pushDebounce, Duration svidLifetime,
+                                 boolean insecureXds) {
 
     public static final int DEFAULT_XDS_PORT = 18000;
     public static final int DEFAULT_API_PORT = 18080;
@@ -40,12 +45,12 @@ public record ControlPlaneConfig(Path dataDir, String xdsAddress, int xdsPort, S
     }
 
     /**
-     * The defaults of the contract (loopback, ports 18000 and 18080, TTL 10 s, system clock, SVIDs valid 24 h) with
-     * {@code dataDir}.
+     * The defaults of the contract (loopback, ports 18000 and 18080, TTL 10 s, system clock, SVIDs valid 24 h, xDS
+     * over TLS) with {@code dataDir}.
      */
     public static ControlPlaneConfig defaults(Path dataDir) {
         return new ControlPlaneConfig(dataDir, DEFAULT_ADDRESS, DEFAULT_XDS_PORT, DEFAULT_ADDRESS, DEFAULT_API_PORT,
-                DEFAULT_SIDECAR_TTL, Clock.systemUTC(), DEFAULT_PUSH_DEBOUNCE, DEFAULT_SVID_LIFETIME);
+                DEFAULT_SIDECAR_TTL, Clock.systemUTC(), DEFAULT_PUSH_DEBOUNCE, DEFAULT_SVID_LIFETIME, false);
     }
 
     /** {@code ~/.weft/control-plane}, the default data directory. */
@@ -55,22 +60,28 @@ public record ControlPlaneConfig(Path dataDir, String xdsAddress, int xdsPort, S
 
     public ControlPlaneConfig withPorts(int newXdsPort, int newApiPort) {
         return new ControlPlaneConfig(dataDir, xdsAddress, newXdsPort, apiAddress, newApiPort, sidecarTtl, clock,
-                pushDebounce, svidLifetime);
+                pushDebounce, svidLifetime, insecureXds);
     }
 
     public ControlPlaneConfig withSidecarTtl(Duration newSidecarTtl) {
         return new ControlPlaneConfig(dataDir, xdsAddress, xdsPort, apiAddress, apiPort, newSidecarTtl, clock,
-                pushDebounce, svidLifetime);
+                pushDebounce, svidLifetime, insecureXds);
     }
 
     public ControlPlaneConfig withClock(Clock newClock) {
         return new ControlPlaneConfig(dataDir, xdsAddress, xdsPort, apiAddress, apiPort, sidecarTtl, newClock,
-                pushDebounce, svidLifetime);
+                pushDebounce, svidLifetime, insecureXds);
     }
 
     public ControlPlaneConfig withSvidLifetime(Duration newSvidLifetime) {
         return new ControlPlaneConfig(dataDir, xdsAddress, xdsPort, apiAddress, apiPort, sidecarTtl, clock,
-                pushDebounce, newSvidLifetime);
+                pushDebounce, newSvidLifetime, insecureXds);
+    }
+
+    /** Serve xDS and CSR signing in plaintext without client authentication (proxyless gRPC tests only). */
+    public ControlPlaneConfig withInsecureXds(boolean newInsecureXds) {
+        return new ControlPlaneConfig(dataDir, xdsAddress, xdsPort, apiAddress, apiPort, sidecarTtl, clock,
+                pushDebounce, svidLifetime, newInsecureXds);
     }
 
     private static void checkPort(String name, int port) {

@@ -86,7 +86,8 @@ final class PushLatency {
             t.setDaemon(true);
             return t;
         });
-        ControlPlane cp = ControlPlane.start(ControlPlaneConfig.defaults(work.resolve("push-cp")).withPorts(0, 0));
+        ControlPlane cp = ControlPlane.start(ControlPlaneConfig.defaults(work.resolve("push-cp")).withPorts(0, 0)
+                .withInsecureXds(true));
         try {
             ControlPlaneClient client = ControlPlaneClient.of("127.0.0.1", cp.apiPort());
             client.apply(MeshResources.chat(100, 0), false);

@@ -43,7 +43,8 @@ final class SidecarHeap {
     private SidecarHeap() {}
 
     static Report run(MeshOptions options, Path work) throws Exception {
-        try (ControlPlane cp = ControlPlane.start(ControlPlaneConfig.defaults(work.resolve("heap-cp")).withPorts(0, 0))) {
+        try (ControlPlane cp = ControlPlane.start(ControlPlaneConfig.defaults(work.resolve("heap-cp")).withPorts(0, 0)
+                .withInsecureXds(true))) {
             ControlPlaneClient client = ControlPlaneClient.of("127.0.0.1", cp.apiPort());
             var mesh = MeshResources.mesh(options.services());
             long start = System.nanoTime();

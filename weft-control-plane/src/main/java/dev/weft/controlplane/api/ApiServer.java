@@ -20,13 +20,7 @@ import dev.weft.api.internal.ResourceTrees;
 import dev.weft.api.registry.ServiceInstanceSpec;
 import dev.weft.api.registry.ServicePort;
 import dev.weft.ca.CertificateAuthority;
-import dev.weft.ca.Csr;
-import dev.weft.ca.CsrRejectedException;
-import dev.weft.ca.JoinTokenRefusedException;
-import dev.weft.ca.RateLimitedException;
-import dev.weft.ca.SigningRefusedException;
 import dev.weft.ca.SpiffeId;
-import dev.weft.ca.Svid;
 import dev.weft.controlplane.registry.DeclaredInstanceException;
 import dev.weft.controlplane.registry.InstanceView;
 import dev.weft.controlplane.registry.ServiceRegistry;
@@ -122,8 +116,6 @@ public final class ApiServer implements AutoCloseable {
                 response = route(exchange);
             } catch (BadRequest e) {
                 response = error(e.status, e.getMessage());
-            } catch (SigningRefusedException e) {
-                response = refused(e);
             } catch (RuntimeException | IOException e) {
                 LOG.error("{} {} failed", exchange.getRequestMethod(), exchange.getRequestURI(), e);
                 response = error(500, "internal error: " + e);
@@ -144,7 +136,7 @@ public final class ApiServer implements AutoCloseable {
         }
     }
 
-    private Response route(HttpExchange exchange) throws IOException, BadRequest, SigningRefusedException {
+    private Response route(HttpExchange exchange) throws IOException, BadRequest {
         String path = exchange.getRequestURI().getPath();
         String method = exchange.getRequestMethod();
         refuseBrowsers(exchange, method);
@@ -166,7 +158,6 @@ public final class ApiServer implements AutoCloseable {
             case "/v1/registry" -> only(method, "GET", this::registryView);
             case "/v1/proxies" -> only(method, "GET", this::proxies);
             case "/v1/tokens" -> only(method, "POST", () -> createToken(body(exchange)));
-            case "/v1/certificates" -> only(method, "POST", () -> signCertificate(body(exchange)));
             case "/v1/trust-bundle" -> only(method, "GET", () -> new Response(200, null, ca.bundle().toPem(),
                     Map.of()));
             default -> throw new BadRequest(404, "no such endpoint: " + path);
@@ -388,39 +379,6 @@ public final class ApiServer implements AutoCloseable {
                 .put("expiresAt", expiresAt.toString()));
     }
 
-    private Response signCertificate(JsonNode body) throws IOException, BadRequest, SigningRefusedException {
-        String token = textField(body, "token");
-        Csr csr = Csr.fromPem(textField(body, "csr"));
-        Svid svid = ca.issueWithJoinToken(token, csr);
-        return ok(JSON.createObjectNode()
-                .put("spiffeId", svid.spiffeId().toString())
-                .put("certificateChain", svid.chainPem())
-                .put("trustBundle", ca.bundle().toPem())
-                .put("notAfter", svid.notAfter().toString()));
-    }
-
-    /**
-     * The answer to a refused signature: the request itself is wrong (400), its token does not admit it (403, with
-     * the reason), or the CA is signing too fast (429, with when to come back).
-     */
-    private static Response refused(SigningRefusedException e) {
-        ObjectNode out = JSON.createObjectNode().put("error", e.getMessage());
-        if (e instanceof JoinTokenRefusedException token) {
-            out.put("reason", token.reason().name());
-            return new Response(403, out);
-        }
-        if (e instanceof RateLimitedException limited) {
-            long millis = limited.retryAfter().toMillis();
-            out.put("retryAfterMillis", millis);
-            // Retry-After counts whole seconds; rounding down would invite a retry that is refused again
-            return new Response(429, out, null, Map.of("Retry-After", Long.toString((millis + 999) / 1000)));
-        }
-        if (e instanceof CsrRejectedException) {
-            return new Response(400, out);
-        }
-        throw new IllegalStateException("unexpected signing refusal: " + e, e);
-    }
-
     private static String textField(JsonNode body, String field) throws BadRequest {
         JsonNode value = body.get(field);
         if (value == null || value.isNull()) {
@@ -500,7 +458,7 @@ public final class ApiServer implements AutoCloseable {
     }
 
     private static Response only(String method, String allowed, Handler handler)
-            throws IOException, BadRequest, SigningRefusedException {
+            throws IOException, BadRequest {
         if (!method.equals(allowed)) {
             throw new BadRequest(405, "method " + method + " is not allowed; use " + allowed);
         }
@@ -525,7 +483,7 @@ public final class ApiServer implements AutoCloseable {
     /** One endpoint's work. */
     @FunctionalInterface
     private interface Handler {
-        Response handle() throws IOException, BadRequest, SigningRefusedException;
+        Response handle() throws IOException, BadRequest;
     }
 
     /** A request the API refuses, with the status and message to answer. */

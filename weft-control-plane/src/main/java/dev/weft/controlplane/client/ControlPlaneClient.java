@@ -184,18 +184,6 @@ public final class ControlPlaneClient {
                 Instant.parse(text(answer, "expiresAt")));
     }
 
-    /**
-     * {@code POST /v1/certificates}: has the CSR ({@code csrPem}, a PEM PKCS#10 naming the workload's SPIFFE ID)
-     * signed with a join token. A refusal is a {@link ControlPlaneException}: 400 for the CSR, 403 for the token (the
-     * message says unknown, reused, expired or another identity), 429 with {@link ControlPlaneException#retryAfter()}.
-     */
-    public IssuedCertificate requestCertificate(String token, String csrPem) throws IOException {
-        ObjectNode body = JSON.createObjectNode().put("token", token).put("csr", csrPem);
-        JsonNode answer = expectOk(send("POST", "/v1/certificates", body));
-        return new IssuedCertificate(text(answer, "spiffeId"), text(answer, "certificateChain"),
-                text(answer, "trustBundle"), Instant.parse(text(answer, "notAfter")));
-    }
-
     /** {@code GET /v1/trust-bundle}: the roots workloads must trust, as PEM. */
     public String trustBundle() throws IOException {
         HttpResponse<String> response = send("GET", "/v1/trust-bundle", null);

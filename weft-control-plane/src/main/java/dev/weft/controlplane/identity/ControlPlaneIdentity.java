@@ -232,12 +232,15 @@ public final class ControlPlaneIdentity implements AutoCloseable {
 
     /**
      * A Netty (grpc-shaded) server context for a gRPC server: this identity's certificate, TLS 1.2 and 1.3, ALPN h2,
-     * and a client certificate asked for but not required at the TLS level; one that is sent must verify.
+     * and a client certificate asked for but not required. The handshake takes any client certificate whose key the
+     * client proves to hold; the server must verify it per call with {@link ClientIdentityInterceptor}, which
+     * refuses one that is not an SVID of the bundle with UNAUTHENTICATED and the reason, where a refused handshake
+     * would tell the client only "bad certificate".
      */
     public SslContext grpcServerContext() {
         try {
             return GrpcSslContexts.configure(SslContextBuilder.forServer(keyManager))
-                    .trustManager(trustManager)
+                    .trustManager(new DeferredClientTrustManager())
                     .clientAuth(ClientAuth.OPTIONAL)
                     .protocols(PROTOCOLS)
                     .build();
@@ -426,6 +429,63 @@ public final class ControlPlaneIdentity implements AutoCloseable {
         @Override
         public X509Certificate[] getAcceptedIssuers() {
             return ca.bundle().roots().toArray(X509Certificate[]::new);
+        }
+    }
+
+    /**
+     * Takes any client chain at the handshake, leaving its verification to {@link ClientIdentityInterceptor}; as a
+     * client it trusts nothing. It names no acceptable issuers, so a client sends its certificate even when it comes
+     * from a root the bundle no longer holds, and is told so instead of "no certificate".
+     */
+    private final class DeferredClientTrustManager extends X509ExtendedTrustManager {
+
+        private void accept(X509Certificate[] chain) throws CertificateException {
+            if (chain == null || chain.length == 0) {
+                throw new CertificateException("the client sent an empty certificate chain");
+            }
+        }
+
+        private void refuse() throws CertificateException {
+            throw new CertificateException("the control plane's server context does not verify servers");
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+            accept(chain);
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
+                throws CertificateException {
+            accept(chain);
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+                throws CertificateException {
+            accept(chain);
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+            refuse();
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
+                throws CertificateException {
+            refuse();
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+                throws CertificateException {
+            refuse();
+        }
+
+        @Override
+        public X509Certificate[] getAcceptedIssuers() {
+            return new X509Certificate[0];
         }
     }
 

@@ -4,6 +4,7 @@ import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
 import dev.weft.api.ObjectMeta;
 import dev.weft.api.registry.ServiceProtocol;
+import dev.weft.ca.SpiffeId;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -18,10 +19,12 @@ import java.util.TreeMap;
  * {@code weft.role} is a proxyless gRPC (or other generic xDS) client.
  *
  * @param upstreams the services the node calls, or null when it may call every service
+ * @param identity  the SPIFFE ID of the client certificate the node's stream was authenticated with, or null when
+ *                  xDS is served without TLS ({@code --insecure-xds}): such a node gets plaintext-only configuration
  */
 public record NodeInfo(String id, Role role, String namespace, String service, String address, int inboundPort,
                        int appPort, ServiceProtocol appProtocol, int outboundPort, List<Upstream> upstreams,
-                       Map<String, String> labels, String instanceName) {
+                       Map<String, String> labels, String instanceName, SpiffeId identity) {
 
     /** The metadata key prefix of the contract. */
     public static final String PREFIX = "weft.";
@@ -48,7 +51,13 @@ public record NodeInfo(String id, Role role, String namespace, String service, S
         return role == Role.SIDECAR && inboundPort > 0;
     }
 
-    /** Reads a node; an invalid metadata value is an {@link IllegalArgumentException} naming its path. */
+    /** This node as authenticated by {@code verified}, the SPIFFE ID of its stream's client certificate. */
+    public NodeInfo withIdentity(SpiffeId verified) {
+        return new NodeInfo(id, role, namespace, service, address, inboundPort, appPort, appProtocol, outboundPort,
+                upstreams, labels, instanceName, verified);
+    }
+
+    /** Reads a node, without identity; an invalid metadata value is an {@link IllegalArgumentException} naming its path. */
     public static NodeInfo from(Node node) {
         if (node.getId().isEmpty()) {
             throw new IllegalArgumentException("node.id: is required");
@@ -60,7 +69,7 @@ public record NodeInfo(String id, Role role, String namespace, String service, S
         List<Upstream> upstreams = upstreams(metadata, namespace);
         if (role == null) {
             return new NodeInfo(node.getId(), Role.PROXYLESS, namespace, node.getCluster(), "", 0, 0, null, 0,
-                    upstreams, labels, null);
+                    upstreams, labels, null, null);
         }
         if (!role.equals("sidecar")) {
             throw new IllegalArgumentException(path("role") + ": must be \"sidecar\" (or absent for a proxyless "
@@ -88,7 +97,7 @@ public record NodeInfo(String id, Role role, String namespace, String service, S
         }
         String instance = string(metadata, "instance", service + "-" + address + "-" + inboundPort);
         return new NodeInfo(node.getId(), Role.SIDECAR, namespace, service, address, inboundPort, appPort,
-                appProtocol, port(metadata, "outbound_port"), upstreams, labels, instance);
+                appProtocol, port(metadata, "outbound_port"), upstreams, labels, instance, null);
     }
 
     private static List<Upstream> upstreams(Map<String, Value> metadata, String nodeNamespace) {

@@ -1,5 +1,6 @@
 package dev.weft.controlplane.xds;
 
+import dev.weft.controlplane.identity.ClientIdentityInterceptor;
 import io.envoyproxy.controlplane.cache.Resources;
 import io.envoyproxy.controlplane.server.DiscoveryServerCallbacks;
 import io.envoyproxy.controlplane.server.exception.RequestException;
@@ -41,11 +42,13 @@ final class ProxyTracker implements DiscoveryServerCallbacks {
             Resources.V3.ENDPOINT_TYPE_URL, "EDS");
 
     private final Clock clock;
+    private final NodeAdmission admission;
     private final StreamListener listener;
     private final Map<Long, Stream> streams = new ConcurrentHashMap<>();
 
-    ProxyTracker(Clock clock, StreamListener listener) {
+    ProxyTracker(Clock clock, NodeAdmission admission, StreamListener listener) {
         this.clock = clock;
+        this.admission = admission;
         this.listener = listener;
     }
 
@@ -65,11 +68,16 @@ final class ProxyTracker implements DiscoveryServerCallbacks {
             first = stream.node == null;
             if (first) {
                 try {
-                    stream.node = NodeInfo.from(request.getNode());
+                    // the call's context holds the client certificate's identity (ClientIdentityInterceptor)
+                    stream.node = admission.admit(NodeInfo.from(request.getNode()),
+                            ClientIdentityInterceptor.current());
                 } catch (IllegalArgumentException e) {
                     // the server ends the stream without a close callback
                     streams.remove(streamId);
                     throw new RequestException(Status.INVALID_ARGUMENT.withDescription(e.getMessage()));
+                } catch (RequestException e) {
+                    streams.remove(streamId);
+                    throw e;
                 }
             }
             String type = TYPE_NAMES.get(request.getTypeUrl());

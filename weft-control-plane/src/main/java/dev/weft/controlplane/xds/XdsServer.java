@@ -1,5 +1,9 @@
 package dev.weft.controlplane.xds;
 
+import dev.weft.ca.CertificateAuthority;
+import dev.weft.controlplane.identity.CertificateService;
+import dev.weft.controlplane.identity.ClientIdentityInterceptor;
+import dev.weft.controlplane.identity.ControlPlaneIdentity;
 import dev.weft.controlplane.registry.RegistrySnapshot;
 import dev.weft.controlplane.registry.ServiceRegistry;
 import dev.weft.controlplane.registry.SidecarRegistration;
@@ -12,6 +16,7 @@ import io.envoyproxy.controlplane.server.V3DiscoveryServer;
 import io.envoyproxy.controlplane.server.serializer.CachedProtoResourcesSerializer;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import io.grpc.Server;
+import io.grpc.ServerInterceptors;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -25,7 +30,13 @@ import java.util.concurrent.TimeUnit;
  * The xDS side of the control plane: an ADS gRPC server (java-control-plane's V3DiscoveryServer over a
  * {@link SimpleCache} keyed by node id) that registers sidecars from their node metadata while their stream is
  * open, serves each node the snapshot the {@link Translator} computes for it, and keeps per-node sync status for
- * {@code weft proxy-status}. Call {@link #changed()} after every store or registry change.
+ * {@code weft proxy-status}. The same port serves CSR signing ({@link CertificateService}). Call {@link #changed()}
+ * after every store or registry change.
+ *
+ * <p>With the control plane's identity the port speaks TLS (1.2 and 1.3) with the control plane's certificate and
+ * asks for a client certificate: ADS needs one (a workload's SVID, whose namespace and account must fit the node,
+ * see {@link NodeAdmission}); Sign takes one for renewals. Without (insecure), it is plaintext and nodes have no
+ * identity.
  */
 public final class XdsServer implements AutoCloseable {
 
@@ -45,16 +56,22 @@ public final class XdsServer implements AutoCloseable {
     }
 
     /**
-     * Starts serving ADS on {@code host:port} (0: an ephemeral port) from {@code store} and {@code registry}, with
-     * snapshot recomputations run on {@code executor} and coalesced within {@code debounce}.
+     * Starts serving ADS and CSR signing on {@code host:port} (0: an ephemeral port) from {@code store} and
+     * {@code registry}, with snapshot recomputations run on {@code executor} and coalesced within {@code debounce}.
+     *
+     * @param identity the control plane's certificate, served over TLS; null serves plaintext without
+     *                 authentication (proxyless gRPC tests only)
+     * @param ca       the CA that signs workloads' CSRs
      */
     public static XdsServer start(String host, int port, ResourceStore store, ServiceRegistry registry, Clock clock,
-                                  ScheduledExecutorService executor, Duration debounce) throws IOException {
+                                  ScheduledExecutorService executor, Duration debounce, ControlPlaneIdentity identity,
+                                  CertificateAuthority ca) throws IOException {
         SimpleCache<String> cache = new SimpleCache<>(Node::getId);
         NackHoldingWatcher watcher = new NackHoldingWatcher(cache);
         SnapshotPublisher publisher = new SnapshotPublisher(cache,
                 () -> new MeshModel(store.snapshot(), registry.snapshot()), executor, debounce);
-        ProxyTracker tracker = new ProxyTracker(clock, new ProxyTracker.StreamListener() {
+        NodeAdmission admission = new NodeAdmission(identity != null, store::snapshot);
+        ProxyTracker tracker = new ProxyTracker(clock, admission, new ProxyTracker.StreamListener() {
             @Override
             public void opened(NodeInfo node) {
                 if (node.registers()) {
@@ -84,8 +101,15 @@ public final class XdsServer implements AutoCloseable {
         // resources shared by many nodes are the same objects, so the caching serializer encodes each once
         V3DiscoveryServer discovery = new V3DiscoveryServer(List.of(tracker), watcher,
                 new DefaultExecutorGroup(), new CachedProtoResourcesSerializer());
-        Server server = NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
-                .addService(discovery.getAggregatedDiscoveryServiceImpl())
+        NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(host, port));
+        if (identity != null) {
+            builder.sslContext(identity.grpcServerContext());
+        }
+        Server server = builder
+                .addService(ServerInterceptors.intercept(discovery.getAggregatedDiscoveryServiceImpl(),
+                        ClientIdentityInterceptor.required(identity)))
+                .addService(ServerInterceptors.intercept(CertificateService.definition(ca),
+                        ClientIdentityInterceptor.optional(identity)))
                 .keepAliveTime(KEEPALIVE_TIME.toMillis(), TimeUnit.MILLISECONDS)
                 .keepAliveTimeout(KEEPALIVE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
                 .permitKeepAliveTime(CLIENT_KEEPALIVE_MIN.toMillis(), TimeUnit.MILLISECONDS)

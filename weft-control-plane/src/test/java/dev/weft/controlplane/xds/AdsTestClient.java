@@ -42,12 +42,18 @@ final class AdsTestClient implements AutoCloseable {
     private volatile Throwable error;
     private volatile boolean closed;
 
-    AdsTestClient(int port, Node node) {
-        this.channel = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
+    /** A client of {@code node} on {@code channel} (which the client closes with itself). */
+    AdsTestClient(ManagedChannel channel, Node node) {
+        this.channel = channel;
         this.node = node;
         this.requests = AggregatedDiscoveryServiceGrpc.newStub(channel).streamAggregatedResources(new Observer());
         send(Resources.V3.CLUSTER_TYPE_URL, List.of(), "", "", null);
         send(Resources.V3.LISTENER_TYPE_URL, List.of(), "", "", null);
+    }
+
+    /** A client over plaintext, for a control plane serving insecure xDS. */
+    static AdsTestClient plaintext(int port, Node node) {
+        return new AdsTestClient(NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build(), node);
     }
 
     /** The next response of {@code typeUrl} is NACKed with {@code message}. */

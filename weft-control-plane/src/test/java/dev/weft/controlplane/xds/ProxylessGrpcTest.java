@@ -80,7 +80,8 @@ class ProxylessGrpcTest {
 
     @BeforeEach
     void start() throws Exception {
-        controlPlane = ControlPlane.start(ControlPlaneConfig.defaults(dataDir).withPorts(0, 0));
+        // grpc-java's xds client here speaks plaintext to the control plane (insecure channel credentials)
+        controlPlane = ControlPlane.start(ControlPlaneConfig.defaults(dataDir).withPorts(0, 0).withInsecureXds(true));
         v1 = greeter("v1");
         v2 = greeter("v2");
     }

@@ -4,11 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.weft.controlplane.ControlPlane;
+import dev.weft.ca.SpiffeId;
 import dev.weft.controlplane.ControlPlaneConfig;
+import dev.weft.controlplane.XdsTls;
 import dev.weft.controlplane.Yaml;
 import dev.weft.controlplane.client.ControlPlaneClient;
 import io.envoyproxy.controlplane.cache.Resources;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -62,9 +65,12 @@ class PushLatencyTest {
             ControlPlaneClient client = ControlPlaneClient.of("127.0.0.1", controlPlane.apiPort());
             client.apply(Yaml.resources(MESH + "---\n" + ROUTE.formatted(100, 0)), false);
             List<AdsTestClient> proxies = new ArrayList<>();
+            XdsTls.Workload reviews = XdsTls.workload(controlPlane.certificateAuthority(),
+                    new SpiffeId("cluster.local", "default", "reviews"));
             try {
                 for (int i = 0; i < PROXIES; i++) {
-                    proxies.add(new AdsTestClient(controlPlane.xdsPort(), Nodes.sidecar("reviews-" + i, "reviews",
+                    proxies.add(new AdsTestClient(XdsTls.channel(controlPlane, Clock.systemUTC(), reviews),
+                            Nodes.sidecar("reviews-" + i, "reviews",
                             20000 + i, 8080, 15001, List.of(Map.of("service", "reviews")),
                             Map.of("version", i % 2 == 0 ? "v1" : "v2"))));
                 }

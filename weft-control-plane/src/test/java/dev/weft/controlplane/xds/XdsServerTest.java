@@ -3,15 +3,20 @@ package dev.weft.controlplane.xds;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.weft.ca.CertificateAuthority;
+import dev.weft.ca.SpiffeId;
 import dev.weft.controlplane.ControlPlane;
 import dev.weft.controlplane.ControlPlaneConfig;
 import dev.weft.controlplane.TestClock;
+import dev.weft.controlplane.XdsTls;
 import dev.weft.controlplane.Yaml;
 import dev.weft.controlplane.client.ControlPlaneClient;
 import dev.weft.controlplane.client.ProxyInfo;
 import dev.weft.controlplane.client.RegistryService;
 import io.envoyproxy.controlplane.cache.Resources;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -61,9 +66,15 @@ class XdsServerTest {
         controlPlane.close();
     }
 
-    private AdsTestClient sidecar(String id, int inboundPort) {
-        return new AdsTestClient(controlPlane.xdsPort(), Nodes.sidecar(id, "reviews", inboundPort, 8080, 15001,
-                List.of(Map.of("service", "reviews")), Map.of("version", "v1")));
+    private AdsTestClient sidecar(String id, int inboundPort) throws Exception {
+        return new AdsTestClient(channel("default", "reviews"), Nodes.sidecar(id, "reviews", inboundPort, 8080,
+                15001, List.of(Map.of("service", "reviews")), Map.of("version", "v1")));
+    }
+
+    /** A TLS channel presenting an SVID of {@code namespace}/{@code account}. */
+    private ManagedChannel channel(String namespace, String account) throws Exception {
+        return XdsTls.channel(controlPlane, clock, XdsTls.workload(controlPlane.certificateAuthority(),
+                new SpiffeId("cluster.local", namespace, account)));
     }
 
     private ProxyInfo proxy(String id) throws Exception {
@@ -141,8 +152,8 @@ class XdsServerTest {
 
     @Test
     void aSidecarsInstanceExpiresOneTtlAfterItsStreamCloses() throws Exception {
-        try (AdsTestClient observer = new AdsTestClient(controlPlane.xdsPort(), Nodes.sidecar("caller", "caller", 0,
-                0, 15001, List.of(Map.of("service", "reviews")), Map.of()))) {
+        try (AdsTestClient observer = new AdsTestClient(channel("default", "caller"), Nodes.sidecar("caller",
+                "caller", 0, 0, 15001, List.of(Map.of("service", "reviews")), Map.of()))) {
             AdsTestClient reviews = sidecar("reviews-a", 15006);
             await().atMost(WAIT).until(() -> endpoints(observer).equals(List.of("127.0.0.1:15006")));
 
@@ -174,13 +185,102 @@ class XdsServerTest {
     }
 
     @Test
-    void anInvalidNodeIsRefusedWithTheFieldPath() {
-        AdsTestClient bad = new AdsTestClient(controlPlane.xdsPort(), Nodes.sidecar("bad", "reviews", 15006, 0,
-                0, null, Map.of()));
+    void anInvalidNodeIsRefusedWithTheFieldPath() throws Exception {
+        AdsTestClient bad = new AdsTestClient(channel("default", "reviews"), Nodes.sidecar("bad", "reviews", 15006,
+                0, 0, null, Map.of()));
         try (bad) {
             await().atMost(WAIT).until(() -> bad.error() != null);
             assertThat(bad.error()).hasMessageContaining("INVALID_ARGUMENT")
                     .hasMessageContaining("node.metadata.weft.app_port");
+        }
+    }
+
+    @Test
+    void adsWithoutAClientCertificateIsUnauthenticated() {
+        ManagedChannel anonymous = XdsTls.channel(controlPlane, clock, null);
+        try (AdsTestClient ads = new AdsTestClient(anonymous, Nodes.sidecar("reviews-a", "reviews", 15006, 8080, 0,
+                null, Map.of()))) {
+            await().atMost(WAIT).until(() -> ads.error() != null);
+
+            assertThat(Status.fromThrowable(ads.error()).getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
+            assertThat(ads.error()).hasMessageContaining("client certificate");
+            assertThat(controlPlane.registry().snapshot().services().get(0).instances()).isEmpty();
+        }
+    }
+
+    @Test
+    void adsWithACertificateOfAnotherTrustDomainIsUnauthenticated() throws Exception {
+        CertificateAuthority foreign = CertificateAuthority.builder(dataDir.resolve("foreign"), "example.org")
+                .clock(clock).open();
+        XdsTls.Workload stranger = XdsTls.workload(foreign, new SpiffeId("example.org", "default", "reviews"));
+        try (AdsTestClient ads = new AdsTestClient(XdsTls.channel(controlPlane, clock, stranger),
+                Nodes.sidecar("reviews-a", "reviews", 15006, 8080, 0, null, Map.of()))) {
+            await().atMost(WAIT).until(() -> ads.error() != null);
+
+            assertThat(Status.fromThrowable(ads.error()).getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
+            assertThat(ads.error()).hasMessageContaining("is not in trust domain cluster.local");
+            assertThat(controlPlane.registry().snapshot().services().get(0).instances()).isEmpty();
+        }
+    }
+
+    @Test
+    void adsWithACertificateOfAnUntrustedCaIsUnauthenticated() throws Exception {
+        CertificateAuthority rogue = CertificateAuthority.builder(dataDir.resolve("rogue"), "cluster.local")
+                .clock(clock).open();
+        XdsTls.Workload impostor = XdsTls.workload(rogue, new SpiffeId("cluster.local", "default", "reviews"));
+        try (AdsTestClient ads = new AdsTestClient(XdsTls.channel(controlPlane, clock, impostor),
+                Nodes.sidecar("reviews-a", "reviews", 15006, 8080, 0, null, Map.of()))) {
+            await().atMost(WAIT).until(() -> ads.error() != null);
+
+            assertThat(Status.fromThrowable(ads.error()).getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
+            assertThat(ads.error()).hasMessageContaining("does not verify against the trust bundle");
+        }
+    }
+
+    @Test
+    void aNodeOfAnotherNamespaceThanItsCertificateIsPermissionDenied() throws Exception {
+        try (AdsTestClient ads = new AdsTestClient(channel("billing", "reviews"), Nodes.sidecar("reviews-a",
+                "reviews", 15006, 8080, 0, null, Map.of()))) {
+            await().atMost(WAIT).until(() -> ads.error() != null);
+
+            assertThat(Status.fromThrowable(ads.error()).getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
+            assertThat(ads.error()).hasMessageContaining("node.metadata.weft.namespace is \"default\"")
+                    .hasMessageContaining("spiffe://cluster.local/ns/billing/sa/reviews");
+            assertThat(controlPlane.registry().snapshot().services().get(0).instances()).isEmpty();
+        }
+    }
+
+    @Test
+    void aSidecarWhoseCertificateIsNotOneOfItsServicesAccountsIsPermissionDenied() throws Exception {
+        // reviews declares no serviceAccounts: it runs as account "reviews" only
+        try (AdsTestClient ads = new AdsTestClient(channel("default", "ratings"), Nodes.sidecar("reviews-a",
+                "reviews", 15006, 8080, 0, null, Map.of()))) {
+            await().atMost(WAIT).until(() -> ads.error() != null);
+
+            assertThat(Status.fromThrowable(ads.error()).getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
+            assertThat(ads.error()).hasMessageContaining("service reviews.default runs as account(s) [reviews]")
+                    .hasMessageContaining("spiffe://cluster.local/ns/default/sa/ratings");
+        }
+    }
+
+    @Test
+    void aServiceMayRunAsTheAccountsItDeclares() throws Exception {
+        client.apply(Yaml.resources("""
+                apiVersion: weft.dev/v1alpha1
+                kind: Service
+                metadata: {name: reviews}
+                spec: {ports: [{port: 9080}], serviceAccounts: [reviews-v1, reviews-v2]}
+                """), false);
+
+        try (AdsTestClient ads = new AdsTestClient(channel("default", "reviews-v2"), Nodes.sidecar("reviews-a",
+                "reviews", 15006, 8080, 0, null, Map.of()))) {
+            await().atMost(WAIT).until(() -> proxy("reviews-a") != null);
+            assertThat(ads.error()).isNull();
+        }
+        try (AdsTestClient ads = new AdsTestClient(channel("default", "reviews"), Nodes.sidecar("reviews-b",
+                "reviews", 15007, 8080, 0, null, Map.of()))) {
+            await().atMost(WAIT).until(() -> ads.error() != null);
+            assertThat(ads.error()).hasMessageContaining("runs as account(s) [reviews-v1, reviews-v2]");
         }
     }
 }
