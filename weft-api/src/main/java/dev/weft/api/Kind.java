@@ -6,6 +6,7 @@ import dev.weft.api.policy.DestinationPolicySpec;
 import dev.weft.api.policy.MeshConfigSpec;
 import dev.weft.api.registry.ServiceInstanceSpec;
 import dev.weft.api.registry.ServiceSpec;
+import dev.weft.api.security.AuthorizationPolicySpec;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Optional;
@@ -19,7 +20,9 @@ public enum Kind {
     /** Cluster-scoped singleton, named {@value MeshConfigSpec#NAME}. */
     MESH_CONFIG("weft.dev", "v1alpha1", "MeshConfig", "meshconfigs", false, MeshConfigSpec.class),
     SERVICE("weft.dev", "v1alpha1", "Service", "services", true, ServiceSpec.class),
-    SERVICE_INSTANCE("weft.dev", "v1alpha1", "ServiceInstance", "serviceinstances", true, ServiceInstanceSpec.class);
+    SERVICE_INSTANCE("weft.dev", "v1alpha1", "ServiceInstance", "serviceinstances", true, ServiceInstanceSpec.class),
+    AUTHORIZATION_POLICY("weft.dev", "v1alpha1", "AuthorizationPolicy", "authorizationpolicies", true,
+            AuthorizationPolicySpec.class);
 
     private final String group;
     private final String version;

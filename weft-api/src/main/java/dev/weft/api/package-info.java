@@ -10,7 +10,8 @@
  *       between 0 and 1000000, got -5}.</li>
  *   <li>{@link dev.weft.api.Resource} is the envelope, {@link dev.weft.api.Kind} the kinds, and each kind's spec a
  *       record in {@link dev.weft.api.gateway} (HTTPRoute, GRPCRoute), {@link dev.weft.api.policy}
- *       (DestinationPolicy, MeshConfig) or {@link dev.weft.api.registry} (Service, ServiceInstance).</li>
+ *       (DestinationPolicy, MeshConfig), {@link dev.weft.api.registry} (Service, ServiceInstance) or
+ *       {@link dev.weft.api.security} (AuthorizationPolicy).</li>
  *   <li>{@link dev.weft.api.ResourceWriter} writes resources as YAML or JSON that load back to equal records.</li>
  * </ul>
  *

@@ -24,7 +24,7 @@ class EnvelopeValidationTest {
                         "test.yaml (document 1, Service default/s): apiVersion: is required"),
                 arguments("apiVersion: weft.dev/v1alpha1\nkind: service\nmetadata: {name: s}\n" + SERVICE_SPEC,
                         "test.yaml (document 1): kind: unknown kind \"service\"; did you mean Service?; expected one "
-                        + "of HTTPRoute, GRPCRoute, DestinationPolicy, MeshConfig, Service, ServiceInstance"),
+                        + "of HTTPRoute, GRPCRoute, DestinationPolicy, MeshConfig, Service, ServiceInstance, AuthorizationPolicy"),
                 arguments("apiVersion: gateway.networking.k8s.io/v1beta1\nkind: HTTPRoute\nmetadata: {name: r}\n"
                                 + "spec: {parentRefs: [{group: \"\", kind: Service, name: a}]}\n",
                         "test.yaml (document 1, HTTPRoute default/r): apiVersion: must be gateway.networking.k8s.io/v1 "

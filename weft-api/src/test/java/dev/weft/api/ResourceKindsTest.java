@@ -262,8 +262,9 @@ class ResourceKindsTest {
     void resourceSetGivesResourcesByKeyKindAndType() throws ResourceException {
         ResourceSet set = new ResourceLoader().load(EXAMPLES);
 
-        assertThat(set.size()).isEqualTo(9);
+        assertThat(set.size()).isEqualTo(14);
         assertThat(set.ofKind(Kind.SERVICE_INSTANCE)).hasSize(3);
+        assertThat(set.ofKind(Kind.AUTHORIZATION_POLICY)).hasSize(5);
         assertThat(set.get(new ResourceKey(Kind.SERVICE, "bookinfo", "reviews"))).isPresent();
         assertThat(set.get(new ResourceKey(Kind.SERVICE, "default", "reviews"))).isEmpty();
         assertThat(set.resources().get(0).as(HttpRouteSpec.class)).isPresent();

@@ -17,8 +17,8 @@ import picocli.CommandLine.Option;
 
 /** {@code weft apply -f FILE|DIR}: sends resources to the control plane, all of them or none. */
 @Command(name = "apply", mixinStandardHelpOptions = true,
-        description = "Apply resources (HTTPRoute, GRPCRoute, DestinationPolicy, MeshConfig, Service, ServiceInstance) "
-                + "from YAML files or directories: all of them, or none when one is invalid.")
+        description = "Apply resources (HTTPRoute, GRPCRoute, DestinationPolicy, MeshConfig, Service, ServiceInstance, "
+                + "AuthorizationPolicy) from YAML files or directories: all of them, or none when one is invalid.")
 final class ApplyCommand implements Callable<Integer> {
     @Option(names = {"-f", "--filename"}, required = true, paramLabel = "FILE|DIR",
             description = "A YAML file (several documents allowed) or a directory of them; repeatable.")

@@ -24,7 +24,8 @@ final class GetCommand implements Callable<Integer> {
     enum Format { table, yaml, json }
 
     @Parameters(index = "0", paramLabel = "KIND",
-            description = "HTTPRoute, GRPCRoute, DestinationPolicy, MeshConfig, Service or ServiceInstance "
+            description = "HTTPRoute, GRPCRoute, DestinationPolicy, MeshConfig, Service, ServiceInstance or "
+                    + "AuthorizationPolicy "
                     + "(any case, plural or singular).")
     private String kind;
 

@@ -12,6 +12,7 @@ final class Codecs {
     private static final MeshConfigCodec MESH_CONFIG = new MeshConfigCodec();
     private static final ServiceCodec SERVICE = new ServiceCodec();
     private static final ServiceInstanceCodec SERVICE_INSTANCE = new ServiceInstanceCodec();
+    private static final AuthorizationPolicyCodec AUTHORIZATION_POLICY = new AuthorizationPolicyCodec();
 
     private Codecs() {
     }
@@ -25,6 +26,7 @@ final class Codecs {
             case MESH_CONFIG -> MESH_CONFIG;
             case SERVICE -> SERVICE;
             case SERVICE_INSTANCE -> SERVICE_INSTANCE;
+            case AUTHORIZATION_POLICY -> AUTHORIZATION_POLICY;
         };
         // each codec reads and writes exactly its kind's spec type
         return (SpecCodec<Spec>) codec;
