@@ -4,10 +4,12 @@ import dev.weft.api.Resource;
 import dev.weft.api.gateway.GrpcRouteSpec;
 import dev.weft.api.gateway.HttpRouteSpec;
 import dev.weft.api.gateway.ParentRef;
+import dev.weft.api.policy.AuthorizationDefault;
 import dev.weft.api.policy.DestinationPolicySpec;
 import dev.weft.api.policy.MeshConfigSpec;
 import dev.weft.api.policy.MeshDefaults;
 import dev.weft.api.policy.Subset;
+import dev.weft.api.security.AuthorizationPolicySpec;
 import dev.weft.controlplane.registry.InstanceView;
 import dev.weft.controlplane.registry.RegistrySnapshot;
 import dev.weft.controlplane.registry.ServiceView;
@@ -20,7 +22,8 @@ import java.util.Optional;
 
 /**
  * The mesh as the translator needs it, indexed once per change: services with their instances, the routes
- * attached to each service (GAMMA {@code parentRefs}), destination policies and subsets, and the mesh defaults.
+ * attached to each service (GAMMA {@code parentRefs}), destination policies and subsets, authorization policies
+ * by namespace, and the mesh defaults.
  * Immutable.
  */
 final class MeshModel {
@@ -35,6 +38,8 @@ final class MeshModel {
     private final Map<String, List<Resource<HttpRouteSpec>>> httpRoutes = new HashMap<>();
     private final Map<String, List<Resource<GrpcRouteSpec>>> grpcRoutes = new HashMap<>();
     private final MeshDefaults defaults;
+    private final Map<String, List<Resource<AuthorizationPolicySpec>>> authorizationPolicies = new HashMap<>();
+    private final AuthorizationDefault defaultAuthorization;
 
     MeshModel(StoreSnapshot store, RegistrySnapshot registry) {
         this.registry = registry;
@@ -55,6 +60,11 @@ final class MeshModel {
         }
         this.defaults = store.ofType(MeshConfigSpec.class).stream().findFirst()
                 .map(r -> r.spec().defaults()).orElse(MeshDefaults.NONE);
+        for (Resource<AuthorizationPolicySpec> policy : store.ofType(AuthorizationPolicySpec.class)) {
+            authorizationPolicies.computeIfAbsent(policy.metadata().namespace(), k -> new ArrayList<>()).add(policy);
+        }
+        this.defaultAuthorization = store.ofType(MeshConfigSpec.class).stream().findFirst()
+                .map(r -> r.spec().defaultAuthorization()).orElse(AuthorizationDefault.ALLOW);
     }
 
     List<ServiceView> services() {
@@ -85,6 +95,16 @@ final class MeshModel {
 
     MeshDefaults defaults() {
         return defaults;
+    }
+
+    /** The AuthorizationPolicies of a namespace, in store order. */
+    List<Resource<AuthorizationPolicySpec>> authorizationPolicies(String namespace) {
+        return authorizationPolicies.getOrDefault(namespace, List.of());
+    }
+
+    /** What a workload no ALLOW policy selects does: MeshConfig {@code spec.authorization.default}. */
+    AuthorizationDefault defaultAuthorization() {
+        return defaultAuthorization;
     }
 
     /**

@@ -27,9 +27,9 @@ import java.util.TreeSet;
 
 /**
  * Computes a node's xDS snapshot from one {@link MeshModel}, as the contract with the sidecar says: for a sidecar,
- * its inbound listener, route and cluster, the outbound listener with one virtual host per service it may call,
- * fixed-port listeners per upstream, and the EDS clusters and endpoints those routes use; for a proxyless gRPC
- * client, API listeners named after each service it may call. A node that declares upstreams gets only those (and
+ * its inbound listener (with the RBAC filters of {@link AuthorizationTranslator}), route and cluster, the outbound
+ * listener with one virtual host per service it may call, fixed-port listeners per upstream, and the EDS clusters
+ * and endpoints those routes use; for a proxyless gRPC client, API listeners named after each service it may call. A node that declares upstreams gets only those (and
  * its own inbound), so what it receives does not grow with the mesh.
  *
  * <p>Per-service routes and per-cluster resources are built once per model and shared by every node. Not
@@ -51,9 +51,11 @@ final class Translator {
     /** Resources that depend only on what a node declares, shared by the nodes that declare the same. */
     private final Map<String, com.google.protobuf.Message> shared = new HashMap<>();
     private final Map<com.google.protobuf.Message, byte[]> digests = new IdentityHashMap<>();
+    private final AuthorizationTranslator authorization;
 
     Translator(MeshModel model) {
         this.model = model;
+        this.authorization = new AuthorizationTranslator(model);
         for (NodeInfo.Role role : NodeInfo.Role.values()) {
             routeTranslators.put(role, new RouteTranslator(model, role));
             clusterTranslators.put(role, new ClusterTranslator(model, role));
@@ -77,8 +79,10 @@ final class Translator {
         Resources out = new Resources(node.role());
         if (node.inboundPort() > 0) {
             String cluster = "inbound|" + node.appPort();
-            out.listeners.add(shared("listener|inbound|" + node.address() + "|" + node.inboundPort(),
-                    () -> XdsResources.listener(INBOUND, node.address(), node.inboundPort(), INBOUND)));
+            AuthorizationTranslator.Inbound authz = authorization.inbound(node);
+            out.listeners.add(shared("listener|inbound|" + node.address() + "|" + node.inboundPort() + "|"
+                    + authz.key(), () -> authz.apply(
+                            XdsResources.listener(INBOUND, node.address(), node.inboundPort(), INBOUND))));
             out.routes.add(shared("routes|" + cluster, () -> RouteConfiguration.newBuilder().setName(INBOUND)
                     .addVirtualHosts(VirtualHost.newBuilder().setName(INBOUND).addDomains("*")
                             .addRoutes(Route.newBuilder().setName("inbound/app")
