@@ -5,9 +5,11 @@ import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.weft.api.Kind;
+import dev.weft.ca.SpiffeId;
 import dev.weft.controlplane.ControlPlane;
 import dev.weft.controlplane.ControlPlaneConfig;
 import dev.weft.controlplane.TestClock;
+import dev.weft.controlplane.XdsTls;
 import dev.weft.controlplane.Yaml;
 import dev.weft.controlplane.client.ControlPlaneClient;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
@@ -47,13 +49,13 @@ class AuthorizationXdsTest {
     @TempDir
     Path dataDir;
 
+    private final TestClock clock = new TestClock();
     private ControlPlane controlPlane;
     private ControlPlaneClient client;
 
     @BeforeEach
     void start() throws Exception {
-        controlPlane = ControlPlane.start(ControlPlaneConfig.defaults(dataDir).withPorts(0, 0)
-                .withClock(new TestClock()));
+        controlPlane = ControlPlane.start(ControlPlaneConfig.defaults(dataDir).withPorts(0, 0).withClock(clock));
         client = ControlPlaneClient.of("127.0.0.1", controlPlane.apiPort());
         client.apply(Yaml.resources(REVIEWS), false);
     }
@@ -61,6 +63,14 @@ class AuthorizationXdsTest {
     @AfterEach
     void stop() {
         controlPlane.close();
+    }
+
+    /** A sidecar of {@code service} in default, connected over TLS with an SVID of the service's account. */
+    private AdsTestClient sidecar(String service, int inboundPort, int appPort, Map<String, String> labels)
+            throws Exception {
+        return new AdsTestClient(XdsTls.channel(controlPlane, clock, XdsTls.workload(
+                controlPlane.certificateAuthority(), new SpiffeId("cluster.local", "default", service))),
+                Nodes.sidecar(service + "-a", service, inboundPort, appPort, 0, List.of(), labels));
     }
 
     private static List<HttpFilter> inboundFilters(AdsTestClient ads) throws InvalidProtocolBufferException {
@@ -80,8 +90,7 @@ class AuthorizationXdsTest {
 
     @Test
     void anAppliedPolicyReachesTheSidecarItSelectsAndADeleteRemovesIt() throws Exception {
-        try (AdsTestClient ads = new AdsTestClient(controlPlane.xdsPort(), Nodes.sidecar("reviews-a", "reviews",
-                15006, 8080, 15001, List.of(), Map.of("version", "v1")))) {
+        try (AdsTestClient ads = sidecar("reviews", 15006, 8080, Map.of("version", "v1"))) {
             // given: a connected sidecar without policies
             await().atMost(WAIT).untilAsserted(() -> assertThat(filterNames(ads))
                     .containsExactly(XdsResources.ROUTER));
@@ -106,8 +115,7 @@ class AuthorizationXdsTest {
 
     @Test
     void meshWideDefaultDenyReachesASidecarNoPolicySelects() throws Exception {
-        try (AdsTestClient ads = new AdsTestClient(controlPlane.xdsPort(), Nodes.sidecar("ratings-a", "ratings",
-                15007, 8081, 0, List.of(), Map.of()))) {
+        try (AdsTestClient ads = sidecar("ratings", 15007, 8081, Map.of())) {
             await().atMost(WAIT).until(() -> ads.listeners().containsKey(Translator.INBOUND));
 
             client.apply(Yaml.resources(READERS + """
