@@ -188,7 +188,9 @@ final class AuthorizationTranslator {
         principalField(fields, source.principals(), source.notPrincipals(), AuthorizationTranslator::principal);
         principalField(fields, source.namespaces(), source.notNamespaces(), AuthorizationTranslator::namespace);
         principalField(fields, source.ipBlocks(), source.notIpBlocks(), AuthorizationTranslator::ipBlock);
-        return Principal.newBuilder().setAndIds(Principal.Set.newBuilder().addAllIds(fields)).build();
+        // the codec refuses a source without fields; a Source built in code may still have none (an empty set NACKs)
+        return fields.isEmpty() ? Principal.newBuilder().setAny(true).build()
+                : Principal.newBuilder().setAndIds(Principal.Set.newBuilder().addAllIds(fields)).build();
     }
 
     /** One field of a source: any of {@code values} (when set) and none of {@code notValues} (when set). */
@@ -250,7 +252,8 @@ final class AuthorizationTranslator {
         permissionField(fields, operation.methods(), operation.notMethods(), m -> headerPermission(":method",
                 HeaderMatcher.newBuilder().setStringMatch(StringMatcher.newBuilder().setExact(m))));
         permissionField(fields, operation.paths(), operation.notPaths(), AuthorizationTranslator::path);
-        return Permission.newBuilder().setAndRules(Permission.Set.newBuilder().addAllRules(fields)).build();
+        return fields.isEmpty() ? Permission.newBuilder().setAny(true).build()
+                : Permission.newBuilder().setAndRules(Permission.Set.newBuilder().addAllRules(fields)).build();
     }
 
     /** One field of an operation or condition: any of {@code values} (when set) and none of {@code notValues}. */

@@ -185,6 +185,25 @@ class AuthorizationTranslatorTest {
     }
 
     @Test
+    void everyFilterChainOfTheListenerGetsTheFiltersBeforeItsRouter() throws Exception {
+        // given: an inbound listener with an mTLS and a plaintext chain, as PERMISSIVE mode has
+        Listener plain = XdsResources.listener(Translator.INBOUND, "127.0.0.1", 15006, Translator.INBOUND);
+        Listener twoChains = plain.toBuilder().addFilterChains(plain.getFilterChains(0).toBuilder()
+                .setName("inbound-plaintext")).build();
+        List<HttpFilter> filters = List.of(HttpFilter.newBuilder().setName(AuthorizationTranslator.DENY_FILTER)
+                .build(), HttpFilter.newBuilder().setName(AuthorizationTranslator.ALLOW_FILTER).build());
+
+        // when
+        Listener authorized = AuthorizationTranslator.withFilters(twoChains, filters);
+
+        // then
+        assertThat(authorized.getFilterChainsList()).hasSize(2).allSatisfy(chain -> assertThat(names(chain
+                .getFilters(0).getTypedConfig().unpack(HttpConnectionManager.class).getHttpFiltersList()))
+                .containsExactly(AuthorizationTranslator.DENY_FILTER, AuthorizationTranslator.ALLOW_FILTER,
+                        XdsResources.ROUTER));
+    }
+
+    @Test
     void onlyTheInboundListenerIsAuthorized() throws Exception {
         Snapshot snapshot = translate(policy("nobody", "{}"), reviews("v1"));
 
