@@ -123,6 +123,12 @@ public final class CertificateAuthority {
         return pending == null ? Optional.empty() : Optional.of(pending.certificate());
     }
 
+    /** The chain of the pending issuer (issuing certificate first, root last); empty when none is pending. */
+    public List<X509Certificate> pendingIssuerChain() {
+        Issuer pending = state.pending();
+        return pending == null ? List.of() : pending.chain();
+    }
+
     /** The lifetime of the SVIDs this CA issues (shorter only when the issuing chain ends sooner). */
     public Duration svidLifetime() {
         return svidLifetime;

@@ -128,7 +128,7 @@ final class DemoCommand implements Callable<Integer> {
                 return 1;
             }
             running.add(controlPlane);
-            ControlPlaneClient api = ControlPlaneClient.of("127.0.0.1", controlPlane.apiPort());
+            ControlPlaneClient api = controlPlane.client();
             api.apply(meshResources(), false);
 
             ModelServerConfig base = ModelServerConfig.builder()

@@ -157,7 +157,7 @@ class MeshCommandsTest {
 
     private List<String> registered() {
         try {
-            return ControlPlaneClient.of("127.0.0.1", controlPlane.apiPort()).registry().stream()
+            return controlPlane.client().registry().stream()
                     .flatMap(s -> s.instances().stream()).map(i -> i.name()).toList();
         } catch (IOException e) {
             throw new UncheckedIOException(e);

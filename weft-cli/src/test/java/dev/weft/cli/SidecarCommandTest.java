@@ -45,7 +45,7 @@ class SidecarCommandTest {
         controlPlane = ControlPlane.start(ControlPlaneConfig.defaults(dir.resolve("cp")).withPorts(0, 0)
                 .withInsecureXds(true));
         chat = ModelServer.start(ModelServerConfig.builder().model("m").version("v1").build(), 0);
-        ControlPlaneClient api = ControlPlaneClient.of("127.0.0.1", controlPlane.apiPort());
+        ControlPlaneClient api = controlPlane.client();
         api.apply(new ResourceLoader().load("""
                 apiVersion: weft.dev/v1alpha1
                 kind: Service
@@ -94,7 +94,7 @@ class SidecarCommandTest {
 
             assertThat(code).isEqualTo(1);
             assertThat(err.toString()).contains("--inbound-port: 127.0.0.1:" + taken.getLocalPort() + " is in use");
-            assertThat(ControlPlaneClient.of("127.0.0.1", controlPlane.apiPort()).registry().stream()
+            assertThat(controlPlane.client().registry().stream()
                     .flatMap(s -> s.instances().stream()).map(i -> i.port())).doesNotContain(taken.getLocalPort());
         }
     }

@@ -2,7 +2,9 @@ package dev.weft.controlplane;
 
 import dev.weft.ca.CertificateAuthority;
 import dev.weft.ca.SigningRefusedException;
+import dev.weft.controlplane.api.AdminToken;
 import dev.weft.controlplane.api.ApiServer;
+import dev.weft.controlplane.client.ControlPlaneClient;
 import dev.weft.controlplane.identity.ControlPlaneIdentity;
 import dev.weft.controlplane.registry.ServiceRegistry;
 import dev.weft.controlplane.store.ResourceStore;
@@ -10,7 +12,13 @@ import dev.weft.controlplane.store.StateFile;
 import dev.weft.controlplane.store.StoredState;
 import dev.weft.controlplane.xds.XdsServer;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.URI;
 import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -23,8 +31,8 @@ import org.slf4j.LoggerFactory;
 /**
  * A running control plane: the resource store and registry (persisted in the data directory), the certificate
  * authority of the mesh's trust domain (in {@code <dataDir>/ca}), the ADS server that pushes each proxy its snapshot,
- * and the HTTP API. Store and registry changes recompute the connected proxies'
- * snapshots; a scheduler expires instances whose TTL ran out.
+ * and the HTTPS API (admin token in {@code <dataDir>/admin-token}). Store and registry changes recompute the connected
+ * proxies' snapshots; a scheduler expires instances whose TTL ran out.
  */
 public final class ControlPlane implements AutoCloseable {
 
@@ -34,20 +42,28 @@ public final class ControlPlane implements AutoCloseable {
     private final ServiceRegistry registry;
     private final CertificateAuthority ca;
     private final ControlPlaneIdentity identity;
+    private final AdminToken adminToken;
+    private final Path dataDir;
+    private final String apiHost;
+    private final Clock clock;
     private final XdsServer xds;
-    private final ApiServer api;
+    /** Set by {@link #start} right after construction (the API calls back into this object), before it returns. */
+    private ApiServer api;
     private final ScheduledExecutorService scheduler;
     private final ExecutorService persistence;
 
     private ControlPlane(ResourceStore store, ServiceRegistry registry, CertificateAuthority ca,
-                         ControlPlaneIdentity identity, XdsServer xds, ApiServer api,
-                         ScheduledExecutorService scheduler, ExecutorService persistence) {
+                         ControlPlaneIdentity identity, AdminToken adminToken, ControlPlaneConfig config,
+                         XdsServer xds, ScheduledExecutorService scheduler, ExecutorService persistence) {
         this.store = store;
         this.registry = registry;
         this.ca = ca;
         this.identity = identity;
+        this.adminToken = adminToken;
+        this.dataDir = config.dataDir();
+        this.apiHost = clientHost(config.apiAddress());
+        this.clock = config.clock();
         this.xds = xds;
-        this.api = api;
         this.scheduler = scheduler;
         this.persistence = persistence;
     }
@@ -67,6 +83,7 @@ public final class ControlPlane implements AutoCloseable {
         ServiceRegistry registry = new ServiceRegistry(config.clock(), config.sidecarTtl(), state.instances());
         ResourceStore store = new ResourceStore(file, state, registry);
         CertificateAuthority ca = MeshCa.open(config, MeshCa.trustDomain(store.snapshot()));
+        AdminToken adminToken = AdminToken.loadOrCreate(config.dataDir());
         store.addCheck(MeshCa.trustDomainFixed(ca));
         registry.updateDeclared(store.snapshot());
         ExecutorService persistence = Executors.newSingleThreadExecutor(r -> {
@@ -95,10 +112,10 @@ public final class ControlPlane implements AutoCloseable {
                     config.pushDebounce(), config.insecureXds() ? null : identity, ca);
             store.addListener(xds::changed);
             registry.addListener(xds::changed);
-            ApiServer api = ApiServer.start(config.apiAddress(), config.apiPort(), store, registry, xds, ca,
-                    config.clock());
-            ControlPlane controlPlane = new ControlPlane(store, registry, ca, identity, xds, api, scheduler,
-                    persistence);
+            ControlPlane controlPlane = new ControlPlane(store, registry, ca, identity, adminToken, config, xds,
+                    scheduler, persistence);
+            controlPlane.api = ApiServer.start(config.apiAddress(), config.apiPort(), identity.sslContext(),
+                    adminToken, store, registry, xds, ca, config.clock(), controlPlane::trustBundleChanged);
             controlPlane.scheduleTick();
             return controlPlane;
         } catch (SigningRefusedException e) {
@@ -124,6 +141,46 @@ public final class ControlPlane implements AutoCloseable {
 
     public int apiPort() {
         return api.port();
+    }
+
+    /** Where clients reach the API: {@code https://<bind address>:<port>} (loopback when bound to every address). */
+    public URI apiUri() {
+        String host = apiHost.indexOf(':') >= 0 ? "[" + apiHost + "]" : apiHost;
+        return URI.create("https://" + host + ":" + api.port());
+    }
+
+    /** The secret every API call but {@code GET /v1/trust-bundle} needs, kept in {@code <dataDir>/admin-token}. */
+    public AdminToken adminToken() {
+        return adminToken;
+    }
+
+    /** The CA's trust bundle file ({@code <dataDir>/ca/bundle.pem}), kept current through root rotations. */
+    public Path trustBundleFile() {
+        return dataDir.resolve(MeshCa.DIRECTORY).resolve("bundle.pem");
+    }
+
+    /**
+     * An admin client of this control plane's API (the admin token, trusting the CA's bundle as it is at each
+     * handshake), for the CLI's in-process commands and tests.
+     */
+    public ControlPlaneClient client() {
+        return new ControlPlaneClient(apiUri(), adminToken.value(), ca::bundle, clock);
+    }
+
+    /**
+     * The CA's trust bundle or issuer changed (a root rotation step): the proxies' snapshots are recomputed, and the
+     * control plane's own certificate is reissued when the CA issues from another certificate now.
+     */
+    public void trustBundleChanged() {
+        xds.changed();
+        if (!issuedBy(identity.svid().certificate(), ca.issuerChain().get(0))) {
+            try {
+                identity.reissue();
+            } catch (SigningRefusedException e) {
+                // reissue() has scheduled a retry; the current certificate still verifies (its root stays trusted)
+                LOG.warn("cannot reissue the control plane's certificate from the new issuer yet: {}", e.getMessage());
+            }
+        }
     }
 
     public ResourceStore store() {
@@ -163,6 +220,24 @@ public final class ControlPlane implements AutoCloseable {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    private static boolean issuedBy(X509Certificate certificate, X509Certificate issuer) {
+        try {
+            certificate.verify(issuer.getPublicKey());
+            return true;
+        } catch (GeneralSecurityException e) {
+            return false;
+        }
+    }
+
+    /** The address a client on this host uses for a server bound to {@code bindAddress}. */
+    private static String clientHost(String bindAddress) {
+        try {
+            return InetAddress.getByName(bindAddress).isAnyLocalAddress() ? "127.0.0.1" : bindAddress;
+        } catch (java.net.UnknownHostException e) {
+            return bindAddress;
         }
     }
 

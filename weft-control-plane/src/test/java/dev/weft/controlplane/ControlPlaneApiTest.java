@@ -12,7 +12,6 @@ import dev.weft.controlplane.client.ControlPlaneException;
 import dev.weft.controlplane.client.RegistryService;
 import dev.weft.controlplane.store.CorruptStateException;
 import dev.weft.controlplane.store.StateFile;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -24,7 +23,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The HTTP API through {@link ControlPlaneClient}, and the control plane's life across restarts. */
+/** The HTTPS API through {@link ControlPlaneClient}, and the control plane's life across restarts. */
 class ControlPlaneApiTest {
 
     private static final String SERVICE = """
@@ -62,7 +61,7 @@ class ControlPlaneApiTest {
 
     private void startControlPlane() throws Exception {
         controlPlane = ControlPlane.start(ControlPlaneConfig.defaults(dataDir).withPorts(0, 0).withClock(clock));
-        client = ControlPlaneClient.of("127.0.0.1", controlPlane.apiPort());
+        client = controlPlane.client();
     }
 
     @SuppressWarnings("unchecked")
@@ -178,16 +177,15 @@ class ControlPlaneApiTest {
 
     @Test
     void errorsAreJsonWithAMessage() throws Exception {
-        HttpClient http = HttpClient.newHttpClient();
-        URI base = client.base();
+        HttpClient http = ApiHttp.at(controlPlane, clock);
 
-        HttpResponse<String> unknown = http.send(HttpRequest.newBuilder(base.resolve("/v2/things")).build(),
+        HttpResponse<String> unknown = http.send(ApiHttp.authorized(controlPlane, "/v2/things").build(),
                 HttpResponse.BodyHandlers.ofString());
-        HttpResponse<String> badJson = http.send(HttpRequest.newBuilder(base.resolve("/v1/apply"))
+        HttpResponse<String> badJson = http.send(ApiHttp.authorized(controlPlane, "/v1/apply")
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"resources\": [")).build(),
                 HttpResponse.BodyHandlers.ofString());
-        HttpResponse<String> badKind = http.send(HttpRequest.newBuilder(base.resolve("/v1/resources?kind=Pod"))
+        HttpResponse<String> badKind = http.send(ApiHttp.authorized(controlPlane, "/v1/resources?kind=Pod")
                 .build(), HttpResponse.BodyHandlers.ofString());
 
         assertThat(unknown.statusCode()).isEqualTo(404);
@@ -201,18 +199,18 @@ class ControlPlaneApiTest {
     }
 
     @Test
-    void webPagesCannotChangeTheMesh() throws Exception {
-        HttpClient http = HttpClient.newHttpClient();
-        URI instances = client.base().resolve("/v1/instances");
+    void webPagesCannotChangeTheMeshEvenWithTheToken() throws Exception {
+        HttpClient http = ApiHttp.at(controlPlane, clock);
         String instance = """
                 {"apiVersion": "weft.dev/v1alpha1", "kind": "ServiceInstance", "metadata": {"name": "evil"},
                  "spec": {"service": "chat", "address": "203.0.113.7", "port": 80}}""";
 
         // a cross-site form or fetch without preflight: text/plain
-        HttpResponse<String> plain = http.send(HttpRequest.newBuilder(instances).header("Content-Type", "text/plain")
+        HttpResponse<String> plain = http.send(ApiHttp.authorized(controlPlane, "/v1/instances")
+                .header("Content-Type", "text/plain")
                 .POST(HttpRequest.BodyPublishers.ofString(instance)).build(), HttpResponse.BodyHandlers.ofString());
         // any request a page makes carries its Origin
-        HttpResponse<String> fromPage = http.send(HttpRequest.newBuilder(client.base().resolve("/v1/registry"))
+        HttpResponse<String> fromPage = http.send(ApiHttp.authorized(controlPlane, "/v1/registry")
                 .header("Origin", "http://evil.example").build(), HttpResponse.BodyHandlers.ofString());
 
         assertThat(plain.statusCode()).isEqualTo(415);

@@ -13,8 +13,6 @@ import dev.weft.controlplane.client.JoinToken;
 import dev.weft.controlplane.store.StateFile;
 import dev.weft.controlplane.store.StoredState;
 import io.grpc.ManagedChannel;
-import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
@@ -41,7 +39,7 @@ class IdentityApiTest {
     void start() throws Exception {
         controlPlane = ControlPlane.start(ControlPlaneConfig.defaults(dataDir).withPorts(0, 0).withClock(clock)
                 .withSvidLifetime(Duration.ofHours(1)));
-        client = ControlPlaneClient.of("127.0.0.1", controlPlane.apiPort());
+        client = controlPlane.client();
     }
 
     @AfterEach
@@ -63,10 +61,10 @@ class IdentityApiTest {
     }
 
     @Test
-    void theTrustBundleIsServedAsPem() throws Exception {
-        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + controlPlane.apiPort() + "/v1/trust-bundle")).build(),
-                HttpResponse.BodyHandlers.ofString());
+    void theTrustBundleIsServedAsPemWithoutTheAdminToken() throws Exception {
+        // without the admin token: clients need the roots before they can verify the API
+        HttpResponse<String> response = ApiHttp.at(controlPlane, clock).send(HttpRequest.newBuilder(
+                controlPlane.apiUri().resolve("/v1/trust-bundle")).build(), HttpResponse.BodyHandlers.ofString());
 
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.headers().firstValue("Content-Type")).hasValue("application/x-pem-file");
@@ -106,7 +104,7 @@ class IdentityApiTest {
         // when
         try (ControlPlane exampleOrg = ControlPlane.start(ControlPlaneConfig.defaults(other).withPorts(0, 0)
                 .withClock(clock))) {
-            ControlPlaneClient exampleClient = ControlPlaneClient.of("127.0.0.1", exampleOrg.apiPort());
+            ControlPlaneClient exampleClient = exampleOrg.client();
             JoinToken token = exampleClient.createToken("default", "chat", Duration.ofMinutes(1));
 
             // then

@@ -89,7 +89,7 @@ final class PushLatency {
         ControlPlane cp = ControlPlane.start(ControlPlaneConfig.defaults(work.resolve("push-cp")).withPorts(0, 0)
                 .withInsecureXds(true));
         try {
-            ControlPlaneClient client = ControlPlaneClient.of("127.0.0.1", cp.apiPort());
+            ControlPlaneClient client = cp.client();
             client.apply(MeshResources.chat(100, 0), false);
             for (String version : List.of("v1", "v2")) {
                 ModelServer app = ModelServer.start(ModelServerConfig.builder().model("chat-sim").version(version)

@@ -45,7 +45,7 @@ final class SidecarHeap {
     static Report run(MeshOptions options, Path work) throws Exception {
         try (ControlPlane cp = ControlPlane.start(ControlPlaneConfig.defaults(work.resolve("heap-cp")).withPorts(0, 0)
                 .withInsecureXds(true))) {
-            ControlPlaneClient client = ControlPlaneClient.of("127.0.0.1", cp.apiPort());
+            ControlPlaneClient client = cp.client();
             var mesh = MeshResources.mesh(options.services());
             long start = System.nanoTime();
             client.apply(mesh, false);

@@ -64,7 +64,7 @@ final class MeshFixture implements AutoCloseable {
     }
 
     ControlPlaneClient client() {
-        return ControlPlaneClient.of("127.0.0.1", apiPort);
+        return controlPlane.client();
     }
 
     /** Applies YAML resources through the API, as {@code weft apply} does. */

@@ -7,7 +7,9 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsParameters;
+import com.sun.net.httpserver.HttpsServer;
 import dev.weft.api.Kind;
 import dev.weft.api.ObjectMeta;
 import dev.weft.api.Resource;
@@ -19,8 +21,10 @@ import dev.weft.api.internal.Durations;
 import dev.weft.api.internal.ResourceTrees;
 import dev.weft.api.registry.ServiceInstanceSpec;
 import dev.weft.api.registry.ServicePort;
+import dev.weft.ca.CaException;
 import dev.weft.ca.CertificateAuthority;
 import dev.weft.ca.SpiffeId;
+import dev.weft.controlplane.identity.ControlPlaneIdentity;
 import dev.weft.controlplane.registry.DeclaredInstanceException;
 import dev.weft.controlplane.registry.InstanceView;
 import dev.weft.controlplane.registry.ServiceRegistry;
@@ -35,10 +39,15 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.cert.CertificateEncodingException;
+import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -47,14 +56,22 @@ import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The control plane's HTTP API (JSON; errors are {@code {"error": "<message>"}}): apply, get and delete resources,
  * register, heartbeat and deregister instances, read the registry and the proxies' sync status, create join tokens,
- * sign a joining workload's CSR, and read the trust bundle (PEM). Served by the JDK's HTTP server on a small pool of
- * threads; the store, registry and CA do the work and the locking.
+ * read the CA's state and step a root rotation, and read the trust bundle (PEM). (Workloads get certificates from
+ * the CSR service on the xDS port, not here.)
+ * Served over HTTPS (TLS 1.2 and 1.3 only) by the JDK's HTTPS server on a small pool of threads, with the TLS context
+ * the control plane gives it (its own SVID); the store, registry and CA do the work and the locking.
+ *
+ * <p>Every endpoint but {@code GET /v1/trust-bundle} (public: clients need the roots to verify this server) and
+ * {@code GET /healthz} (says nothing but "up", for probes that carry no secret) needs
+ * {@code Authorization: Bearer <admin token>} ({@link AdminToken}); otherwise 401 with {@code WWW-Authenticate}.
  */
 public final class ApiServer implements AutoCloseable {
 
@@ -63,29 +80,55 @@ public final class ApiServer implements AutoCloseable {
     private static final int MAX_BODY_BYTES = 16 * 1024 * 1024;
     private static final int THREADS = 4;
 
-    private final HttpServer server;
+    /** The TLS versions the API speaks: 1.3 preferred, 1.2 the minimum. */
+    public static final List<String> TLS_PROTOCOLS = ControlPlaneIdentity.PROTOCOLS;
+    /** The {@code WWW-Authenticate} challenge of a 401. */
+    static final String REALM = "Bearer realm=\"weft-control-plane\"";
+
+    private final HttpsServer server;
     private final ExecutorService executor;
+    private final AdminToken token;
     private final ResourceStore store;
     private final ServiceRegistry registry;
     private final XdsServer xds;
     private final CertificateAuthority ca;
     private final Clock clock;
+    private final Runnable trustBundleChanged;
 
-    private ApiServer(HttpServer server, ExecutorService executor, ResourceStore store, ServiceRegistry registry,
-                      XdsServer xds, CertificateAuthority ca, Clock clock) {
+    private ApiServer(HttpsServer server, ExecutorService executor, AdminToken token, ResourceStore store,
+                      ServiceRegistry registry, XdsServer xds, CertificateAuthority ca, Clock clock,
+                      Runnable trustBundleChanged) {
         this.server = server;
         this.executor = executor;
+        this.token = token;
         this.store = store;
         this.registry = registry;
         this.xds = xds;
         this.ca = ca;
         this.clock = clock;
+        this.trustBundleChanged = trustBundleChanged;
     }
 
-    /** Serves the API on {@code host:port} (0: an ephemeral port); {@code clock} is the one the CA runs on. */
-    public static ApiServer start(String host, int port, ResourceStore store, ServiceRegistry registry, XdsServer xds,
-                                  CertificateAuthority ca, Clock clock) throws IOException {
-        HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 64);
+    /**
+     * Serves the API over HTTPS on {@code host:port} (0: an ephemeral port). {@code tls} holds the server's key
+     * manager, consulted at each handshake (so a renewed certificate is served to new connections); {@code clock} is
+     * the one the CA runs on; {@code trustBundleChanged} runs after each root rotation step the API performs.
+     */
+    public static ApiServer start(String host, int port, SSLContext tls, AdminToken token, ResourceStore store,
+                                  ServiceRegistry registry, XdsServer xds, CertificateAuthority ca, Clock clock,
+                                  Runnable trustBundleChanged) throws IOException {
+        HttpsServer server = HttpsServer.create(new InetSocketAddress(host, port), 64);
+        server.setHttpsConfigurator(new HttpsConfigurator(tls) {
+            @Override
+            public void configure(HttpsParameters parameters) {
+                SSLParameters ssl = getSSLContext().getDefaultSSLParameters();
+                ssl.setProtocols(TLS_PROTOCOLS.toArray(String[]::new));
+                // the API authenticates callers by the admin token, not by certificate
+                ssl.setNeedClientAuth(false);
+                ssl.setWantClientAuth(false);
+                parameters.setSSLParameters(ssl);
+            }
+        });
         AtomicInteger threads = new AtomicInteger();
         ExecutorService executor = Executors.newFixedThreadPool(THREADS, r -> {
             Thread thread = new Thread(r, "weft-api-" + threads.incrementAndGet());
@@ -93,7 +136,7 @@ public final class ApiServer implements AutoCloseable {
             return thread;
         });
         server.setExecutor(executor);
-        ApiServer api = new ApiServer(server, executor, store, registry, xds, ca, clock);
+        ApiServer api = new ApiServer(server, executor, token, store, registry, xds, ca, clock, trustBundleChanged);
         server.createContext("/", api::handle);
         server.start();
         return api;
@@ -115,7 +158,8 @@ public final class ApiServer implements AutoCloseable {
             try {
                 response = route(exchange);
             } catch (BadRequest e) {
-                response = error(e.status, e.getMessage());
+                response = new Response(e.status, JSON.createObjectNode().put("error", e.getMessage()), null,
+                        e.headers);
             } catch (RuntimeException | IOException e) {
                 LOG.error("{} {} failed", exchange.getRequestMethod(), exchange.getRequestURI(), e);
                 response = error(500, "internal error: " + e);
@@ -140,6 +184,9 @@ public final class ApiServer implements AutoCloseable {
         String path = exchange.getRequestURI().getPath();
         String method = exchange.getRequestMethod();
         refuseBrowsers(exchange, method);
+        if (!(method.equals("GET") && (path.equals("/v1/trust-bundle") || path.equals("/healthz")))) {
+            authenticate(exchange);
+        }
         Map<String, String> query = query(exchange.getRequestURI().getRawQuery());
         return switch (path) {
             case "/healthz" -> only(method, "GET", () -> ok(JSON.createObjectNode().put("status", "ok")));
@@ -160,12 +207,38 @@ public final class ApiServer implements AutoCloseable {
             case "/v1/tokens" -> only(method, "POST", () -> createToken(body(exchange)));
             case "/v1/trust-bundle" -> only(method, "GET", () -> new Response(200, null, ca.bundle().toPem(),
                     Map.of()));
+            case "/v1/ca" -> only(method, "GET", () -> ok(caStatus()));
+            case "/v1/ca/rotate" -> only(method, "POST", () -> rotate(body(exchange)));
             default -> throw new BadRequest(404, "no such endpoint: " + path);
         };
     }
 
     /**
-     * The API has no authentication yet and changes the mesh, so a web page must not reach it: a browser sends
+     * Admits a request that carries the admin token as a bearer token (RFC 6750); the comparison takes the same time
+     * wherever a wrong token differs.
+     */
+    private void authenticate(HttpExchange exchange) throws BadRequest {
+        String authorization = exchange.getRequestHeaders().getFirst("Authorization");
+        if (authorization == null) {
+            throw new BadRequest(401, "this endpoint needs the admin token (Authorization: Bearer <token>); the "
+                    + "control plane keeps it in its data directory, file " + AdminToken.FILE_NAME,
+                    Map.of("WWW-Authenticate", REALM));
+        }
+        int space = authorization.indexOf(' ');
+        String scheme = space < 0 ? authorization : authorization.substring(0, space);
+        if (!scheme.equalsIgnoreCase("Bearer")) {
+            throw new BadRequest(401, "the Authorization header must be 'Bearer <admin token>', got scheme '"
+                    + scheme + "'", Map.of("WWW-Authenticate", REALM + ", error=\"invalid_request\""));
+        }
+        if (!token.matches(authorization.substring(space + 1).strip())) {
+            throw new BadRequest(401, "the admin token is not valid",
+                    Map.of("WWW-Authenticate", REALM + ", error=\"invalid_token\""));
+        }
+    }
+
+    /**
+     * Browsers must not reach the API even with a token in hand (a page cannot read the token, but a browser
+     * extension or a misconfigured proxy might add one), so what a web page could send is refused: a browser sends
      * {@code Origin} on cross-site requests, cannot send a JSON POST cross-site without a CORS preflight (which
      * this server never grants), and a DNS-rebound page names a host that is not this server's.
      */
@@ -372,11 +445,93 @@ public final class ApiServer implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             throw new BadRequest(400, e.getMessage());
         }
+        if (identity.equals(ControlPlaneIdentity.idIn(ca.trustDomain()))) {
+            // clients of the API and the xDS port trust whoever holds this identity to be the control plane
+            throw new BadRequest(400, identity + " is the control plane's own identity; no workload may join as it");
+        }
         // read before the token is made, so the expiry reported is never later than the one the CA keeps
         Instant expiresAt = clock.instant().plus(ttl);
         String token = ca.joinTokens().create(namespace, account, ttl);
         return ok(JSON.createObjectNode().put("token", token).put("spiffeId", identity.toString())
                 .put("expiresAt", expiresAt.toString()));
+    }
+
+    /** The CA's trust domain, SVID lifetime, roots (each active, pending or old), issuers, and the next step. */
+    private ObjectNode caStatus() {
+        ObjectNode out = JSON.createObjectNode();
+        out.put("trustDomain", ca.trustDomain());
+        out.put("svidLifetime", Durations.format(ca.svidLifetime()));
+        List<X509Certificate> active = ca.issuerChain();
+        List<X509Certificate> pending = ca.pendingIssuerChain();
+        X509Certificate activeRoot = active.get(active.size() - 1);
+        X509Certificate pendingRoot = pending.isEmpty() ? null : pending.get(pending.size() - 1);
+        boolean old = false;
+        ArrayNode roots = out.putArray("roots");
+        for (X509Certificate root : ca.bundle().roots()) {
+            String state;
+            if (root.equals(activeRoot)) {
+                state = "active";
+            } else if (root.equals(pendingRoot)) {
+                state = "pending";
+            } else {
+                state = "old";
+                old = true;
+            }
+            certificate(roots.addObject(), root).put("state", state);
+        }
+        certificate(out.putObject("activeIssuer"), active.get(0)).put("root", sha256(activeRoot));
+        if (pendingRoot == null) {
+            out.putNull("pendingIssuer");
+        } else {
+            certificate(out.putObject("pendingIssuer"), pending.get(0)).put("root", sha256(pendingRoot));
+        }
+        // the three steps in order: add (a new root joins the bundle), activate (it issues), remove-old
+        out.put("nextStep", pendingRoot != null ? "activate" : old ? "remove-old" : "add");
+        return out;
+    }
+
+    /**
+     * One root rotation step ({@code {"step": "add" | "activate" | "remove-old"}}); the answer is the CA's state
+     * after it. A step that does not fit the CA's state (activate with nothing added, remove-old with no old root,
+     * add while one is pending) is 409 with the CA's reason.
+     */
+    private Response rotate(JsonNode body) throws BadRequest {
+        String step = textField(body, "step");
+        try {
+            switch (step) {
+                case "add" -> ca.rotateRootAdd();
+                case "activate" -> ca.rotateRootActivate();
+                case "remove-old" -> ca.rotateRootRemoveOld();
+                default -> throw new BadRequest(400, "step: must be add, activate or remove-old, got \"" + step
+                        + "\"");
+            }
+        } catch (IllegalStateException e) {
+            throw new BadRequest(409, e.getMessage());
+        } catch (CaException e) {
+            // the CA's files could not be written: nothing changed (each step is persisted before it takes effect)
+            LOG.error("root rotation step {} failed", step, e);
+            return error(500, "root rotation step " + step + " failed: " + e.getMessage());
+        }
+        LOG.info("root rotation step {} done; trust bundle now has {} root(s)", step, ca.bundle().roots().size());
+        trustBundleChanged.run();
+        return ok(caStatus());
+    }
+
+    private static ObjectNode certificate(ObjectNode node, X509Certificate certificate) {
+        return node.put("subject", certificate.getSubjectX500Principal().getName())
+                .put("sha256", sha256(certificate))
+                .put("notBefore", certificate.getNotBefore().toInstant().toString())
+                .put("notAfter", certificate.getNotAfter().toInstant().toString());
+    }
+
+    /** The SHA-256 fingerprint of a certificate's DER encoding, as openssl prints it (upper-case hex, colons). */
+    static String sha256(X509Certificate certificate) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(certificate.getEncoded());
+            return HexFormat.ofDelimiter(":").withUpperCase().formatHex(digest);
+        } catch (NoSuchAlgorithmException | CertificateEncodingException e) {
+            throw new IllegalStateException("cannot fingerprint " + certificate.getSubjectX500Principal(), e);
+        }
     }
 
     private static String textField(JsonNode body, String field) throws BadRequest {
@@ -486,13 +641,19 @@ public final class ApiServer implements AutoCloseable {
         Response handle() throws IOException, BadRequest;
     }
 
-    /** A request the API refuses, with the status and message to answer. */
+    /** A request the API refuses, with the status, message and extra headers to answer. */
     private static final class BadRequest extends Exception {
         final int status;
+        final Map<String, String> headers;
 
         BadRequest(int status, String message) {
+            this(status, message, Map.of());
+        }
+
+        BadRequest(int status, String message, Map<String, String> headers) {
             super(message);
             this.status = status;
+            this.headers = headers;
         }
     }
 }

@@ -13,6 +13,7 @@ import dev.weft.api.ResourceLoader;
 import dev.weft.api.ResourceWriter;
 import dev.weft.api.internal.Durations;
 import dev.weft.api.registry.ServiceInstanceSpec;
+import dev.weft.ca.TrustBundle;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -20,6 +21,9 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.cert.CertificateException;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -29,29 +33,68 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.function.Supplier;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLHandshakeException;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.TrustManager;
 
 /**
- * A Java client of the control plane's HTTP API, one method per endpoint, for the {@code weft} CLI and tests. A
- * refusal is a {@link ControlPlaneException} carrying the server's message; "not found" is an empty result where
- * the endpoint defines one. Thread-safe.
+ * A Java client of the control plane's HTTP API, one method per endpoint, for the {@code weft} CLI and tests. It
+ * speaks HTTPS only and sends the admin token as a bearer token, but only to a server that proved to be the control
+ * plane: its certificate must chain to the trust bundle and name
+ * {@code spiffe://<td>/ns/weft-system/sa/weft-control-plane} (see {@link ControlPlaneTrustManager}); otherwise the
+ * call fails with {@link UntrustedControlPlaneException}. A refusal is a {@link ControlPlaneException} carrying the
+ * server's message; "not found" is an empty result where the endpoint defines one. Thread-safe.
  */
 public final class ControlPlaneClient {
 
     private static final ObjectMapper JSON = JsonMapper.builder().build();
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
+    private static final String[] TLS_PROTOCOLS = {"TLSv1.3", "TLSv1.2"};
 
     private final URI base;
+    private final String token;
     private final HttpClient http;
 
-    /** A client of the control plane whose API is at {@code base}, e.g. {@code http://127.0.0.1:18080}. */
-    public ControlPlaneClient(URI base) {
-        this.base = URI.create(base.toString().replaceAll("/+$", ""));
-        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    /**
+     * A client of the control plane whose API is at {@code base} (e.g. {@code https://127.0.0.1:18080}), sending
+     * {@code token} (null: none, for {@link #trustBundle()} and {@link #healthy()}), and trusting a server whose
+     * certificate chains to {@code bundle}.
+     *
+     * @throws IllegalArgumentException when {@code base} is not an https URL with a host
+     */
+    public ControlPlaneClient(URI base, String token, TrustBundle bundle) {
+        this(base, token, () -> bundle, Clock.systemUTC());
     }
 
-    /** A client of the control plane whose API listens on {@code host:port}. */
-    public static ControlPlaneClient of(String host, int port) {
-        return new ControlPlaneClient(URI.create("http://" + host + ":" + port));
+    /**
+     * Like {@link #ControlPlaneClient(URI, String, TrustBundle)} with the bundle read at each TLS handshake, for a
+     * client that lives through root rotations (in the control plane's own process, the CA's current bundle), and
+     * certificates checked for validity at {@code clock}'s time (the control plane's clock, a fake one in tests).
+     */
+    public ControlPlaneClient(URI base, String token, Supplier<TrustBundle> bundle, Clock clock) {
+        if (!"https".equals(base.getScheme()) || base.getHost() == null) {
+            throw new IllegalArgumentException("the control plane's API is HTTPS: expected https://HOST:PORT, got "
+                    + base);
+        }
+        this.base = URI.create(base.toString().replaceAll("/+$", ""));
+        this.token = token;
+        SSLContext tls;
+        try {
+            tls = SSLContext.getInstance("TLS");
+            tls.init(null, new TrustManager[] {new ControlPlaneTrustManager(bundle, clock)}, null);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("this JVM has no TLS: " + e.getMessage(), e);
+        }
+        SSLParameters parameters = tls.getDefaultSSLParameters();
+        parameters.setProtocols(TLS_PROTOCOLS);
+        this.http = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .sslContext(tls)
+                .sslParameters(parameters)
+                .connectTimeout(Duration.ofSeconds(5))
+                .build();
     }
 
     public URI base() {
@@ -184,6 +227,20 @@ public final class ControlPlaneClient {
                 Instant.parse(text(answer, "expiresAt")));
     }
 
+    /** {@code GET /v1/ca}: the CA's trust domain, roots, issuers and the next root rotation step. */
+    public CaStatus caStatus() throws IOException {
+        return caStatus(expectOk(send("GET", "/v1/ca", null)));
+    }
+
+    /**
+     * {@code POST /v1/ca/rotate}: one root rotation step; the CA's state after it. A step out of order is a
+     * {@link ControlPlaneException} with status 409 and the CA's reason.
+     */
+    public CaStatus rotate(RotationStep step) throws IOException {
+        ObjectNode body = JSON.createObjectNode().put("step", step.wireName());
+        return caStatus(expectOk(send("POST", "/v1/ca/rotate", body)));
+    }
+
     /** {@code GET /v1/trust-bundle}: the roots workloads must trust, as PEM. */
     public String trustBundle() throws IOException {
         HttpResponse<String> response = send("GET", "/v1/trust-bundle", null);
@@ -191,6 +248,29 @@ public final class ControlPlaneClient {
             expectOk(response); // throws the server's error
         }
         return response.body();
+    }
+
+    private static CaStatus caStatus(JsonNode answer) {
+        List<CaStatus.Root> roots = new ArrayList<>();
+        for (JsonNode r : answer.path("roots")) {
+            roots.add(new CaStatus.Root(text(r, "subject"), text(r, "sha256"), instant(r, "notBefore"),
+                    instant(r, "notAfter"), text(r, "state")));
+        }
+        return new CaStatus(text(answer, "trustDomain"), Durations.parse(text(answer, "svidLifetime")), roots,
+                issuer(answer.get("activeIssuer")), issuer(answer.get("pendingIssuer")), text(answer, "nextStep"));
+    }
+
+    private static CaStatus.Issuer issuer(JsonNode node) {
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        return new CaStatus.Issuer(text(node, "subject"), text(node, "sha256"), instant(node, "notBefore"),
+                instant(node, "notAfter"), text(node, "root"));
+    }
+
+    private static Instant instant(JsonNode node, String field) {
+        String value = text(node, field);
+        return value == null ? null : Instant.parse(value);
     }
 
     private List<Resource<?>> resources(JsonNode answer) throws IOException {
@@ -210,6 +290,9 @@ public final class ControlPlaneClient {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + pathAndQuery))
                 .timeout(REQUEST_TIMEOUT)
                 .header("Accept", "application/json");
+        if (token != null) {
+            request.header("Authorization", "Bearer " + token);
+        }
         if (body == null) {
             // the server takes changes only as JSON (a web page cannot send that cross-site without a preflight)
             if (!method.equals("GET")) {
@@ -225,9 +308,26 @@ public final class ControlPlaneClient {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while calling the control plane at " + base, e);
+        } catch (SSLHandshakeException e) {
+            CertificateException refused = certificateRefusal(e);
+            if (refused != null) {
+                throw new UntrustedControlPlaneException(base, refused.getMessage(), e);
+            }
+            throw new IOException("TLS handshake with the control plane at " + base + " failed: " + e.getMessage(),
+                    e);
         } catch (IOException e) {
             throw new IOException("cannot reach the control plane at " + base + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The trust manager's refusal inside a failed handshake, if that is why it failed. */
+    private static CertificateException certificateRefusal(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof CertificateException refused) {
+                return refused;
+            }
+        }
+        return null;
     }
 
     private static JsonNode expectOk(HttpResponse<String> response) throws IOException {

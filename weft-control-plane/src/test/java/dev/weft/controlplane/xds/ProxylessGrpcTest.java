@@ -137,7 +137,7 @@ class ProxylessGrpcTest {
 
     @Test
     void aFiftyFiftySplitReachesBothVersions() throws Exception {
-        ControlPlaneClient client = ControlPlaneClient.of("127.0.0.1", controlPlane.apiPort());
+        ControlPlaneClient client = controlPlane.client();
         client.apply(Yaml.resources("""
                 apiVersion: weft.dev/v1alpha1
                 kind: Service

@@ -62,7 +62,7 @@ class PushLatencyTest {
     @Test
     void applyReachesFiftyProxiesQuickly() throws Exception {
         try (ControlPlane controlPlane = ControlPlane.start(ControlPlaneConfig.defaults(dataDir).withPorts(0, 0))) {
-            ControlPlaneClient client = ControlPlaneClient.of("127.0.0.1", controlPlane.apiPort());
+            ControlPlaneClient client = controlPlane.client();
             client.apply(Yaml.resources(MESH + "---\n" + ROUTE.formatted(100, 0)), false);
             List<AdsTestClient> proxies = new ArrayList<>();
             XdsTls.Workload reviews = XdsTls.workload(controlPlane.certificateAuthority(),

@@ -57,7 +57,7 @@ class XdsServerTest {
     void start() throws Exception {
         controlPlane = ControlPlane.start(ControlPlaneConfig.defaults(dataDir).withPorts(0, 0).withClock(clock)
                 .withSidecarTtl(TTL));
-        client = ControlPlaneClient.of("127.0.0.1", controlPlane.apiPort());
+        client = controlPlane.client();
         client.apply(Yaml.resources(MESH), false);
     }
 
