@@ -57,7 +57,7 @@ final class ApplyCommand implements Callable<Integer> {
         try {
             response = client.apply(resources.resources(), dryRun);
         } catch (IOException e) {
-            err.println("weft apply: nothing applied: " + Clients.describe(client, e));
+            err.println("weft apply: nothing applied: " + server.describe(e));
             return 1;
         }
         for (ApplyResponse.Change change : response.changes()) {

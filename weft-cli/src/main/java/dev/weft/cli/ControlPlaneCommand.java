@@ -17,7 +17,9 @@ import picocli.CommandLine.Option;
 @Command(name = "control-plane", mixinStandardHelpOptions = true,
         description = "Run the control plane: service registry, resource store (kept in --data-dir), xDS (ADS) "
                 + "server for sidecars and proxyless gRPC clients, the certificate authority of the mesh (in "
-                + "--data-dir/ca), and the HTTP API that weft apply/get/delete/token use.")
+                + "--data-dir/ca), and the HTTPS API that weft apply/get/delete/token/ca use. The API needs the admin "
+                + "token (--data-dir/admin-token); the server, token and trust bundle are written to "
+                + "$WEFT_HOME/credentials.json (default ~/.weft) for the other commands, and removed on a clean stop.")
 final class ControlPlaneCommand implements Callable<Integer> {
     @Option(names = "--data-dir", paramLabel = "DIR",
             description = "Where the state lives (default: ~/.weft/control-plane).")
@@ -32,7 +34,7 @@ final class ControlPlaneCommand implements Callable<Integer> {
     private int xdsPort;
 
     @Option(names = "--api-port", paramLabel = "PORT", defaultValue = "" + ControlPlaneConfig.DEFAULT_API_PORT,
-            description = "The HTTP API port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+            description = "The HTTPS API port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
     private int apiPort;
 
     @Option(names = "--sidecar-ttl", paramLabel = "DURATION", converter = DurationConverter.class,
@@ -75,13 +77,26 @@ final class ControlPlaneCommand implements Callable<Integer> {
             err.println("weft control-plane: " + e.getMessage());
             return 1;
         }
+        Credentials credentials = new Credentials(controlPlane.apiUri(), controlPlane.adminToken().value(),
+                controlPlane.trustBundleFile());
+        Path credentialsFile = Credentials.defaultFile();
+        try {
+            credentials.write(credentialsFile);
+        } catch (IOException e) {
+            controlPlane.close();
+            err.println("weft control-plane: cannot write " + credentialsFile + ": " + e.getMessage());
+            return 1;
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             controlPlane.close();
+            credentials.removeIfStillIn(credentialsFile);
             stopped.countDown();
         }, "weft-stop"));
-        out.printf("weft control-plane ready: xds=%s:%d api=http://%s:%d data-dir=%s%n", address,
-                controlPlane.xdsPort(), address, controlPlane.apiPort(), config.dataDir());
+        out.printf("weft control-plane ready: xds=%s:%d api=%s data-dir=%s%n", address, controlPlane.xdsPort(),
+                controlPlane.apiUri(), config.dataDir());
+        out.printf("admin credentials for weft apply/get/...: %s (token in %s, trust bundle %s)%n",
+                credentialsFile, controlPlane.adminToken().file(), controlPlane.trustBundleFile());
         out.flush();
         stopped.await();
         return 0;

@@ -48,7 +48,7 @@ final class DeleteCommand implements Callable<Integer> {
                 return 1;
             }
         } catch (IOException e) {
-            spec.commandLine().getErr().println("weft delete: " + Clients.describe(client, e));
+            spec.commandLine().getErr().println("weft delete: " + server.describe(e));
             return 1;
         }
         spec.commandLine().getOut().println(label + " deleted");

@@ -110,6 +110,7 @@ final class DemoCommand implements Callable<Integer> {
         }
 
         Path dataDir = Files.createTempDirectory("weft-demo-");
+        Path credentialsFile = Credentials.defaultFile();
         List<AutoCloseable> running = new ArrayList<>();
         ScheduledExecutorService ticker = Executors.newScheduledThreadPool(2, r -> {
             Thread t = new Thread(r, "weft-demo");
@@ -130,6 +131,11 @@ final class DemoCommand implements Callable<Integer> {
             running.add(controlPlane);
             ControlPlaneClient api = controlPlane.client();
             api.apply(meshResources(), false);
+            // weft apply/get in another shell find this control plane without options
+            Credentials credentials = new Credentials(controlPlane.apiUri(), controlPlane.adminToken().value(),
+                    controlPlane.trustBundleFile());
+            credentials.write(credentialsFile);
+            running.add(() -> credentials.removeIfStillIn(credentialsFile));
 
             ModelServerConfig base = ModelServerConfig.builder()
                     .model(MODEL).timeToFirstToken(Duration.ofMillis(40)).tokensPerSecond(400).responseTokens(16).build();
@@ -151,15 +157,13 @@ final class DemoCommand implements Callable<Integer> {
                     List.of(SidecarBootstrap.Upstream.parse("chat")), Map.of()));
 
             out.printf("Weft demo mesh on loopback:%n");
-            out.printf("  control plane  xds 127.0.0.1:%d, API http://127.0.0.1:%d (state in %s)%n",
-                    controlPlane.xdsPort(), controlPlane.apiPort(), dataDir);
+            out.printf("  control plane  xds 127.0.0.1:%d, API %s (state in %s; credentials in %s)%n",
+                    controlPlane.xdsPort(), controlPlane.apiUri(), dataDir, credentialsFile);
             out.printf("  service chat   %s%n", String.join(", ", instances));
             out.printf("  client app     its sidecar's outbound port http://127.0.0.1:%d routes http://chat/...%n", outbound);
             out.printf("Route examples/mesh/chat.yaml: 90%% to chat-v1, 10%% to chat-v2. While this runs, in another shell:%n");
-            String server = controlPlane.apiPort() == ControlPlaneConfig.DEFAULT_API_PORT ? ""
-                    : " --server http://127.0.0.1:" + controlPlane.apiPort();
-            out.printf("  ./weft apply -f examples/mesh/canary-50.yaml%s     # then canary-100.yaml, or back to chat.yaml%n", server);
-            out.printf("  ./weft get httproute chat -o yaml%s;  ./weft proxy-status%s%n", server, server);
+            out.printf("  ./weft apply -f examples/mesh/canary-50.yaml     # then canary-100.yaml, or back to chat.yaml%n");
+            out.printf("  ./weft get httproute chat -o yaml;  ./weft proxy-status;  ./weft ca status%n");
             out.printf("  curl -x http://127.0.0.1:%d http://chat/v1/chat/completions -H 'content-type: application/json' "
                     + "-d '{\"model\":\"%s\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}'%n", outbound, MODEL);
             out.printf("Sending %d requests/s (every 4th streamed)%s.%n%n", rate,

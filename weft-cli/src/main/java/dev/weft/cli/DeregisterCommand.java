@@ -35,7 +35,7 @@ final class DeregisterCommand implements Callable<Integer> {
                 return 1;
             }
         } catch (IOException e) {
-            spec.commandLine().getErr().println("weft deregister: " + Clients.describe(client, e));
+            spec.commandLine().getErr().println("weft deregister: " + server.describe(e));
             return 1;
         }
         spec.commandLine().getOut().println("serviceinstance/" + ns + "/" + name + " deregistered");

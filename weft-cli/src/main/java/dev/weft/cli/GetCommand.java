@@ -78,7 +78,7 @@ final class GetCommand implements Callable<Integer> {
                 items = client.list(k, ns);
             }
         } catch (IOException e) {
-            err.println("weft get: " + Clients.describe(client, e));
+            err.println("weft get: " + server.describe(e));
             return 1;
         }
         switch (format) {

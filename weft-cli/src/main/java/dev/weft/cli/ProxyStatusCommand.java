@@ -31,7 +31,7 @@ final class ProxyStatusCommand implements Callable<Integer> {
         try {
             proxies = client.proxies();
         } catch (IOException e) {
-            spec.commandLine().getErr().println("weft proxy-status: " + Clients.describe(client, e));
+            spec.commandLine().getErr().println("weft proxy-status: " + server.describe(e));
             return 1;
         }
         if (proxies.isEmpty()) {

@@ -78,9 +78,9 @@ final class RegisterCommand implements Callable<Integer> {
                     new ServiceInstanceSpec(service, address, port, protocol, ttl)), m -> {
                         err.println("weft register: " + m);
                         err.flush();
-                    });
+                    }, server::describe);
         } catch (IOException e) {
-            err.println("weft register: " + Clients.describe(client, e));
+            err.println("weft register: " + server.describe(e));
             return 1;
         }
         out.println("serviceinstance/" + ns + "/" + instanceName + " registered"

@@ -10,6 +10,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * An instance kept registered with the control plane: registered at once, then a heartbeat every third of its
@@ -20,13 +21,16 @@ final class Registration implements AutoCloseable {
     private final ControlPlaneClient client;
     private final Resource<ServiceInstanceSpec> instance;
     private final Consumer<String> log;
+    private final Function<IOException, String> describe;
     private final ScheduledExecutorService timer;
     private volatile boolean failing;
 
-    private Registration(ControlPlaneClient client, Resource<ServiceInstanceSpec> instance, Consumer<String> log) {
+    private Registration(ControlPlaneClient client, Resource<ServiceInstanceSpec> instance, Consumer<String> log,
+                         Function<IOException, String> describe) {
         this.client = client;
         this.instance = instance;
         this.log = log;
+        this.describe = describe;
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "weft-heartbeat");
             t.setDaemon(true);
@@ -41,13 +45,14 @@ final class Registration implements AutoCloseable {
     }
 
     /**
-     * Registers {@code instance} and keeps it alive with heartbeats when it has a TTL.
+     * Registers {@code instance} and keeps it alive with heartbeats when it has a TTL; later failures go to
+     * {@code log}, explained by {@code describe}.
      *
      * @throws IOException when the first registration is refused or the control plane cannot be reached
      */
-    static Registration start(ControlPlaneClient client, Resource<ServiceInstanceSpec> instance, Consumer<String> log)
-            throws IOException {
-        Registration registration = new Registration(client, instance, log);
+    static Registration start(ControlPlaneClient client, Resource<ServiceInstanceSpec> instance, Consumer<String> log,
+                              Function<IOException, String> describe) throws IOException {
+        Registration registration = new Registration(client, instance, log, describe);
         client.register(instance);
         Duration ttl = instance.spec().ttl();
         if (ttl != null && !ttl.isZero()) {
@@ -71,7 +76,7 @@ final class Registration implements AutoCloseable {
         } catch (IOException e) {
             if (!failing) {
                 failing = true;
-                log.accept("heartbeat of " + ns + "/" + name + " failed, retrying: " + Clients.describe(client, e));
+                log.accept("heartbeat of " + ns + "/" + name + " failed, retrying: " + describe.apply(e));
             }
         }
     }
@@ -84,7 +89,7 @@ final class Registration implements AutoCloseable {
             client.deregister(instance.metadata().namespace(), instance.metadata().name());
         } catch (IOException e) {
             log.accept("deregistration of " + instance.metadata().name() + " failed (its TTL will expire it): "
-                    + Clients.describe(client, e));
+                    + describe.apply(e));
         }
     }
 }

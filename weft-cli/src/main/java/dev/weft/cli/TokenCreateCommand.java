@@ -60,7 +60,7 @@ final class TokenCreateCommand implements Callable<Integer> {
         try {
             token = client.createToken(ns, account, ttl);
         } catch (IOException e) {
-            err.println("weft token create: " + Clients.describe(client, e));
+            err.println("weft token create: " + server.describe(e));
             return 1;
         }
         out.println(token.token());

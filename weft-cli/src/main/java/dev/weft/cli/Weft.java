@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
         description = "Weft: a service mesh for AI model serving.",
         subcommands = {DemoCommand.class, ControlPlaneCommand.class, ProxyCommand.class, ApplyCommand.class,
             GetCommand.class, DeleteCommand.class, RegisterCommand.class, DeregisterCommand.class,
-            ProxyStatusCommand.class, TokenCommand.class, ModelServerCommand.class, LoadCommand.class})
+            ProxyStatusCommand.class, TokenCommand.class, CaCommand.class, ModelServerCommand.class, LoadCommand.class})
 public final class Weft implements Runnable {
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
@@ -34,7 +34,7 @@ public final class Weft implements Runnable {
         return new CommandLine(new Weft())
                 .setCaseInsensitiveEnumValuesAllowed(true)
                 .setExecutionExceptionHandler((ex, cl, parse) -> {
-                    cl.getErr().println("weft " + cl.getCommandName() + ": " + ex.getMessage());
+                    cl.getErr().println(cl.getCommandSpec().qualifiedName() + ": " + ex.getMessage());
                     return 1;
                 });
     }

@@ -31,12 +31,16 @@ class MeshCommandsTest {
     @BeforeEach
     void startControlPlane() throws Exception {
         controlPlane = ControlPlane.start(ControlPlaneConfig.defaults(dir.resolve("data")).withPorts(0, 0));
-        server = "http://127.0.0.1:" + controlPlane.apiPort();
+        server = controlPlane.apiUri().toString();
+        // the token and trust bundle come from $WEFT_HOME/credentials.json, as after `weft control-plane`
+        new Credentials(controlPlane.apiUri(), controlPlane.adminToken().value(), controlPlane.trustBundleFile())
+                .write(Credentials.defaultFile());
     }
 
     @AfterEach
-    void stop() {
+    void stop() throws Exception {
         controlPlane.close();
+        Files.deleteIfExists(Credentials.defaultFile());
     }
 
     @Test

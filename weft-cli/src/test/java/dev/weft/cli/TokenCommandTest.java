@@ -19,6 +19,7 @@ import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import io.grpc.stub.ClientCalls;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.util.List;
@@ -41,12 +42,16 @@ class TokenCommandTest {
     @BeforeEach
     void startControlPlane() throws Exception {
         controlPlane = ControlPlane.start(ControlPlaneConfig.defaults(dir.resolve("data")).withPorts(0, 0));
-        server = "http://127.0.0.1:" + controlPlane.apiPort();
+        server = controlPlane.apiUri().toString();
+        // the token and trust bundle come from $WEFT_HOME/credentials.json, as after `weft control-plane`
+        new Credentials(controlPlane.apiUri(), controlPlane.adminToken().value(), controlPlane.trustBundleFile())
+                .write(Credentials.defaultFile());
     }
 
     @AfterEach
-    void stop() {
+    void stop() throws Exception {
         controlPlane.close();
+        Files.deleteIfExists(Credentials.defaultFile());
     }
 
     @Test

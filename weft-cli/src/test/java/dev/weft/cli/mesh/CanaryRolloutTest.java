@@ -66,7 +66,9 @@ class CanaryRolloutTest {
             // and weft proxy-status shows every sidecar in sync
             StringWriter out = new StringWriter();
             int code = Weft.commandLine().setOut(new PrintWriter(out, true))
-                    .execute("proxy-status", "--server", mesh.client().base().toString());
+                    .execute("proxy-status", "--server", mesh.client().base().toString(), "--token",
+                            mesh.controlPlane().adminToken().value(), "--ca-file",
+                            mesh.controlPlane().trustBundleFile().toString());
             assertThat(code).isZero();
             assertThat(out.toString().lines().filter(l -> l.contains("client.default")))
                     .singleElement().asString().containsPattern("SYNCED +SYNCED +SYNCED +SYNCED");
