@@ -9,6 +9,7 @@ import dev.weft.controlplane.ControlPlane;
 import dev.weft.controlplane.ControlPlaneConfig;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -32,12 +33,16 @@ class AuthorizationCommandsTest {
     @BeforeEach
     void startControlPlane() throws Exception {
         controlPlane = ControlPlane.start(ControlPlaneConfig.defaults(dir.resolve("data")).withPorts(0, 0));
-        server = "http://127.0.0.1:" + controlPlane.apiPort();
+        server = controlPlane.apiUri().toString();
+        // the token and trust bundle come from $WEFT_HOME/credentials.json, as after `weft control-plane`
+        new Credentials(controlPlane.apiUri(), controlPlane.adminToken().value(), controlPlane.trustBundleFile())
+                .write(Credentials.defaultFile());
     }
 
     @AfterEach
-    void stop() {
+    void stop() throws Exception {
         controlPlane.close();
+        Files.deleteIfExists(Credentials.defaultFile());
     }
 
     @Test

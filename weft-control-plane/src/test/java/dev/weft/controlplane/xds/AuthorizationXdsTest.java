@@ -56,7 +56,7 @@ class AuthorizationXdsTest {
     @BeforeEach
     void start() throws Exception {
         controlPlane = ControlPlane.start(ControlPlaneConfig.defaults(dataDir).withPorts(0, 0).withClock(clock));
-        client = ControlPlaneClient.of("127.0.0.1", controlPlane.apiPort());
+        client = controlPlane.client();
         client.apply(Yaml.resources(REVIEWS), false);
     }
 
