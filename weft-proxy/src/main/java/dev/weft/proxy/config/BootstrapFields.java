@@ -48,14 +48,24 @@ import java.util.Set;
 public final class BootstrapFields {
     /** Extension name of the only network filter. */
     public static final String HTTP_CONNECTION_MANAGER = "envoy.filters.network.http_connection_manager";
-    /** Extension name of the only HTTP filter. */
+    /** Extension name of the router, the last HTTP filter. */
     public static final String ROUTER = "envoy.filters.http.router";
+    /** Extension name of the RBAC HTTP filter (as Envoy, any filter name with an RBAC typed_config is one). */
+    public static final String RBAC = "envoy.filters.http.rbac";
+    /**
+     * An extension-point key that accepts any name: the typed_config's type alone picks the extension,
+     * as Envoy looks HTTP filters up by it (so a control plane may name its filters, e.g. weft.authz.deny).
+     */
+    static final String ANY_NAME = "*";
     /** Extension name of the only transport socket. */
     public static final String TLS = "envoy.transport_sockets.tls";
     /** The retry host predicate that keeps a retry off the endpoints earlier attempts used. */
     public static final String PREVIOUS_HOSTS = "envoy.retry_host_predicates.previous_hosts";
     /** The only key of a cluster's typed_extension_protocol_options. */
     public static final String HTTP_PROTOCOL_OPTIONS = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions";
+
+    private static final String RBAC_CONFIG =
+            io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC.getDescriptor().getFullName();
 
     private BootstrapFields() {}
 
@@ -123,6 +133,7 @@ public final class BootstrapFields {
         return List.of(
                 HttpConnectionManager.getDefaultInstance(),
                 Router.getDefaultInstance(),
+                io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC.getDefaultInstance(),
                 DownstreamTlsContext.getDefaultInstance(),
                 UpstreamTlsContext.getDefaultInstance(),
                 HttpProtocolOptions.getDefaultInstance(),
@@ -138,7 +149,9 @@ public final class BootstrapFields {
                 Filter.getDescriptor().getFullName(),
                 Map.of(HTTP_CONNECTION_MANAGER, Set.of(HttpConnectionManager.getDescriptor().getFullName())),
                 HttpFilter.getDescriptor().getFullName(),
-                Map.of(ROUTER, Set.of(Router.getDescriptor().getFullName())),
+                Map.of(ROUTER, Set.of(Router.getDescriptor().getFullName()),
+                        RBAC, Set.of(RBAC_CONFIG),
+                        ANY_NAME, Set.of(RBAC_CONFIG)),
                 TransportSocket.getDescriptor().getFullName(),
                 Map.of(TLS, Set.of(DownstreamTlsContext.getDescriptor().getFullName(),
                         UpstreamTlsContext.getDescriptor().getFullName())),

@@ -12,6 +12,7 @@ import com.google.protobuf.Message;
 import com.google.protobuf.TypeRegistry;
 import com.google.protobuf.util.JsonFormat;
 import dev.weft.proxy.lb.LoadBalancers;
+import dev.weft.proxy.rbac.Authorization;
 import dev.weft.proxy.route.RouteTable;
 import dev.weft.proxy.upstream.CircuitBreakers;
 import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
@@ -210,6 +211,7 @@ public final class BootstrapLoader {
                 SupportedFields fields = new SupportedFields();
                 BootstrapFields.registerFields(fields);
                 RouteTable.registerFields(fields);
+                Authorization.registerFields(fields);
                 LoadBalancers.registerFields(fields);
                 CircuitBreakers.registerFields(fields);
                 return new Wiring(fields, RouteTable::compile, cluster -> {

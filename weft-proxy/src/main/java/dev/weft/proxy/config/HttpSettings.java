@@ -1,5 +1,6 @@
 package dev.weft.proxy.config;
 
+import dev.weft.proxy.rbac.Authorization;
 import dev.weft.proxy.route.RouteTable;
 
 /**
@@ -18,6 +19,7 @@ import dev.weft.proxy.route.RouteTable;
  * @param http2InitialStreamWindow   initial HTTP/2 stream flow-control window
  * @param http2InitialConnectionWindow initial HTTP/2 connection flow-control window
  * @param upgradeTypes               upgrade protocols allowed through (upgrade_configs), lower case, e.g. "websocket"
+ * @param authorization              the RBAC http_filters, compiled; {@link Authorization#NONE} without any
  */
 public record HttpSettings(
         String statPrefix,
@@ -32,10 +34,12 @@ public record HttpSettings(
         int http2MaxConcurrentStreams,
         int http2InitialStreamWindow,
         int http2InitialConnectionWindow,
-        java.util.Set<String> upgradeTypes) {
+        java.util.Set<String> upgradeTypes,
+        Authorization authorization) {
 
     public HttpSettings {
         upgradeTypes = java.util.Set.copyOf(upgradeTypes);
+        java.util.Objects.requireNonNull(authorization, "authorization");
     }
 
     /** HTTP versions a listener accepts (http_connection_manager codec_type). */

@@ -167,23 +167,34 @@ final class JsonShapeChecker {
         if (name == null || !name.isTextual() || name.asText().isEmpty()) {
             throw new ConfigException(join(path, "name"), "is required");
         }
+        JsonNode config = node.has("typed_config") ? node.get("typed_config") : node.get("typedConfig");
+        JsonNode typeUrl = config == null ? null : config.get(TYPE_KEY);
         Set<String> types = supported.get(name.asText());
         if (types == null) {
+            // Where any name is accepted, the typed_config's type picks the extension (Envoy's lookup by type).
+            Set<String> anyName = supported.get(BootstrapFields.ANY_NAME);
+            if (anyName != null && typeUrl != null && typeUrl.isTextual() && anyName.contains(typeName(typeUrl.asText()))) {
+                return;
+            }
+            TreeSet<String> names = new TreeSet<>(supported.keySet());
+            names.remove(BootstrapFields.ANY_NAME);
             throw new ConfigException(join(path, "name"), name.asText()
-                    + " is not supported by Weft (supported: " + String.join(", ", new TreeSet<>(supported.keySet())) + ")");
+                    + " is not supported by Weft (supported: " + String.join(", ", names) + ")");
         }
-        JsonNode config = node.has("typed_config") ? node.get("typed_config") : node.get("typedConfig");
         if (config == null || config.isNull()) {
             throw new ConfigException(join(path, "typed_config"), "is required for " + name.asText());
         }
-        JsonNode typeUrl = config.get(TYPE_KEY);
         if (typeUrl != null && typeUrl.isTextual()) {
             String url = typeUrl.asText();
-            if (!types.contains(url.substring(url.lastIndexOf('/') + 1))) {
+            if (!types.contains(typeName(url))) {
                 throw new ConfigException(join(join(path, "typed_config"), TYPE_KEY), url
                         + " does not configure " + name.asText() + " (expected " + String.join(" or ", new TreeSet<>(types)) + ")");
             }
         }
+    }
+
+    private static String typeName(String typeUrl) {
+        return typeUrl.substring(typeUrl.lastIndexOf('/') + 1);
     }
 
     /** Message fields other than the well-known types (which JsonFormat maps to strings, numbers...) are walked. */

@@ -8,6 +8,7 @@ import com.google.protobuf.util.Durations;
 import dev.weft.proxy.config.ClusterSpec.DiscoveryType;
 import dev.weft.proxy.config.ClusterSpec.UpstreamProtocol;
 import dev.weft.proxy.config.HttpSettings.CodecType;
+import dev.weft.proxy.rbac.Authorization;
 import dev.weft.proxy.route.RouteTable;
 import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
@@ -29,6 +30,7 @@ import io.envoyproxy.envoy.config.route.v3.RouteAction;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import io.envoyproxy.envoy.config.route.v3.WeightedCluster;
+import io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC;
 import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
@@ -324,7 +326,7 @@ final class SnapshotBuilder {
                     h.getCodecType() + " is not supported by Weft (supported: AUTO, HTTP1, HTTP2)");
         };
         RouteTable table = routeTable(h, path, routing);
-        httpFilters(h, path);
+        Authorization authorization = httpFilters(h, path);
 
         int headersKb = h.hasMaxRequestHeadersKb() ? h.getMaxRequestHeadersKb().getValue() : DEFAULT_MAX_REQUEST_HEADERS_KB;
         if (headersKb < 1 || headersKb > 8192) {
@@ -363,7 +365,8 @@ final class SnapshotBuilder {
                 maxStreams,
                 streamWindow,
                 connectionWindow,
-                upgrades);
+                upgrades,
+                authorization);
     }
 
     private RouteTable routeTable(HttpConnectionManager h, String path, Routes routing) throws ConfigException {
@@ -413,20 +416,46 @@ final class SnapshotBuilder {
         return table;
     }
 
-    /** Weft's router is built in: the chain must be exactly Envoy's router filter, configured empty. */
-    private void httpFilters(HttpConnectionManager h, String path) throws ConfigException {
+    /**
+     * The HTTP filters: RBAC filters (compiled into the listener's {@link Authorization}, run in this
+     * order) and, last, the router, which is built in and configured empty. As Envoy, a filter is
+     * identified by its typed_config's type; its name is free.
+     */
+    private Authorization httpFilters(HttpConnectionManager h, String path) throws ConfigException {
         if (h.getHttpFiltersCount() == 0) {
             throw new ConfigException(path + ".http_filters", "must hold " + BootstrapFields.ROUTER);
         }
+        Authorization.Builder authorization = Authorization.builder();
+        boolean router = false;
         for (int i = 0; i < h.getHttpFiltersCount(); i++) {
             HttpFilter f = h.getHttpFilters(i);
             String filterPath = path + ".http_filters[" + i + "]";
-            requireExtension(f.getName(), BootstrapFields.ROUTER, filterPath);
-            if (i > 0) {
-                throw new ConfigException(filterPath, "only one " + BootstrapFields.ROUTER + " is allowed");
+            requireName(f.getName(), filterPath);
+            String configPath = filterPath + ".typed_config";
+            if (!f.hasTypedConfig()) {
+                throw new ConfigException(configPath, "is required");
             }
-            unpack(f.hasTypedConfig(), f.getTypedConfig(), Router.getDefaultInstance(), filterPath + ".typed_config");
+            String url = f.getTypedConfig().getTypeUrl();
+            String type = url.substring(url.lastIndexOf('/') + 1);
+            if (router) {
+                throw new ConfigException(filterPath, type.equals(Router.getDescriptor().getFullName())
+                        ? "only one " + BootstrapFields.ROUTER + " is allowed"
+                        : "comes after " + BootstrapFields.ROUTER + ", which must be the last filter");
+            }
+            if (type.equals(Router.getDescriptor().getFullName())) {
+                unpack(true, f.getTypedConfig(), Router.getDefaultInstance(), configPath);
+                router = true;
+            } else if (type.equals(RBAC.getDescriptor().getFullName())) {
+                authorization.add(f.getName(), unpack(true, f.getTypedConfig(), RBAC.getDefaultInstance(), configPath),
+                        configPath);
+            } else {
+                throw new ConfigException(configPath, url + " " + SubsetChecker.NOT_SUPPORTED);
+            }
         }
+        if (!router) {
+            throw new ConfigException(path + ".http_filters", "must end with " + BootstrapFields.ROUTER);
+        }
+        return authorization.build();
     }
 
     /** Every cluster a route forwards to must exist; the route package does not know the clusters. */

@@ -37,6 +37,21 @@ public final class LocalReply {
      */
     public static FullHttpResponse create(ByteBufAllocator alloc, WeftError error, String reason, boolean grpc, boolean head) {
         String line = reason.replace('\r', ' ').replace('\n', ' ');
+        return build(alloc, error, line, error.code() + ": " + line + "\n", grpc, head);
+    }
+
+    /**
+     * As {@link #create}, but the body (and a gRPC request's grpc-message) is {@code text} itself, without
+     * the code in front: for replies whose wording clients know from Envoy, like "RBAC: access denied".
+     */
+    public static FullHttpResponse createVerbatim(ByteBufAllocator alloc, WeftError error, String text, boolean grpc,
+            boolean head) {
+        String line = text.replace('\r', ' ').replace('\n', ' ');
+        return build(alloc, error, line, line, grpc, head);
+    }
+
+    private static FullHttpResponse build(ByteBufAllocator alloc, WeftError error, String line, String text, boolean grpc,
+            boolean head) {
         if (grpc) {
             FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, alloc.buffer(0));
             r.headers().set(HttpHeaderNames.CONTENT_TYPE, APPLICATION_GRPC)
@@ -46,7 +61,7 @@ public final class LocalReply {
                     .set(HttpHeaderNames.CONTENT_LENGTH, 0);
             return r;
         }
-        byte[] body = (error.code() + ": " + line + "\n").getBytes(StandardCharsets.UTF_8);
+        byte[] body = text.getBytes(StandardCharsets.UTF_8);
         ByteBuf content = head ? alloc.buffer(0) : alloc.buffer(body.length).writeBytes(body);
         FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, error.status(), content);
         r.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.TEXT_PLAIN)

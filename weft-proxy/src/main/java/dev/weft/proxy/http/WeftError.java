@@ -20,6 +20,8 @@ public enum WeftError {
     REQUEST_TIMEOUT("request_timeout", HttpResponseStatus.REQUEST_TIMEOUT, GrpcStatus.DEADLINE_EXCEEDED),
     STREAM_IDLE_TIMEOUT("stream_idle_timeout", HttpResponseStatus.REQUEST_TIMEOUT, GrpcStatus.DEADLINE_EXCEEDED),
     UPGRADE_FAILED("upgrade_failed", HttpResponseStatus.FORBIDDEN, GrpcStatus.PERMISSION_DENIED),
+    /** An RBAC filter of the listener denied the request; which policy is in the access log, not the response. */
+    RBAC_DENIED("rbac_denied", HttpResponseStatus.FORBIDDEN, GrpcStatus.PERMISSION_DENIED),
     /** A circuit breaker of the cluster (max_requests, max_pending_requests) is open. */
     OVERFLOW("overflow", HttpResponseStatus.SERVICE_UNAVAILABLE, GrpcStatus.UNAVAILABLE),
     DRAINING("draining", HttpResponseStatus.SERVICE_UNAVAILABLE, GrpcStatus.UNAVAILABLE);

@@ -2,13 +2,15 @@ package dev.weft.proxy.route;
 
 import dev.weft.proxy.config.ConfigException;
 import io.envoyproxy.envoy.config.route.v3.HeaderMatcher;
+import io.netty.handler.codec.http.HttpRequest;
 import java.util.Locale;
 
 /**
  * A compiled HeaderMatcher. As in Envoy, a missing header fails every value matcher whether
  * inverted or not (unless treat_missing_header_as_empty), and only present_match looks at absence.
+ * Routes use it, and so does RBAC (header principals and permissions). Immutable.
  */
-final class HeaderCondition {
+public final class HeaderCondition {
     private final String name;
     /** null for a presence matcher. */
     private final StringCondition value;
@@ -24,8 +26,9 @@ final class HeaderCondition {
         this.missingAsEmpty = missingAsEmpty;
     }
 
+    /** Compiles {@code m}; a {@link ConfigException}'s path starts at {@code path}, which names the matcher. */
     @SuppressWarnings("deprecation") // the pre-string_match fields are still what many configs use
-    static HeaderCondition compile(HeaderMatcher m, String path) throws ConfigException {
+    public static HeaderCondition compile(HeaderMatcher m, String path) throws ConfigException {
         String name = headerName(m.getName(), path + ".name");
         StringCondition value;
         boolean present = true;
@@ -82,7 +85,18 @@ final class HeaderCondition {
     }
 
     boolean matches(RequestView req) {
-        String v = req.header(name);
+        return matchesValue(req.header(name));
+    }
+
+    /**
+     * Whether {@code request} matches, its headers seen as Envoy sees them: :authority, :method and :path from
+     * the request line and Host, the values of a repeated header joined with ",".
+     */
+    public boolean matches(HttpRequest request) {
+        return matchesValue(RequestView.headerJoined(request, name));
+    }
+
+    private boolean matchesValue(String v) {
         if (value == null) {
             return (v != null) == present != invert;
         }

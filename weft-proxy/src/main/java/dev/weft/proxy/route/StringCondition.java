@@ -5,8 +5,8 @@ import dev.weft.proxy.config.ConfigException;
 import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
 import java.util.Locale;
 
-/** A compiled StringMatcher (exact, prefix, suffix, contains, safe_regex; ignore_case). */
-final class StringCondition {
+/** A compiled StringMatcher (exact, prefix, suffix, contains, safe_regex; ignore_case). Immutable. */
+public final class StringCondition {
     private enum Kind { EXACT, PREFIX, SUFFIX, CONTAINS, REGEX }
 
     private final Kind kind;
@@ -43,7 +43,8 @@ final class StringCondition {
         return new StringCondition(Kind.REGEX, null, false, p);
     }
 
-    static StringCondition compile(StringMatcher m, String path) throws ConfigException {
+    /** Compiles {@code m}; a {@link ConfigException}'s path starts at {@code path}, which names the matcher. */
+    public static StringCondition compile(StringMatcher m, String path) throws ConfigException {
         boolean ic = m.getIgnoreCase();
         switch (m.getMatchPatternCase()) {
             case EXACT:
@@ -73,7 +74,8 @@ final class StringCondition {
         return v;
     }
 
-    boolean matches(String s) {
+    /** Whether {@code s} matches (a safe_regex must match the whole of it, as in Envoy). */
+    public boolean matches(String s) {
         switch (kind) {
             case EXACT:
                 return ignoreCase ? value.equalsIgnoreCase(s) : value.equals(s);

@@ -3,6 +3,7 @@ package dev.weft.proxy.router;
 import dev.weft.proxy.http.LocalReply;
 import dev.weft.proxy.http.WeftError;
 import dev.weft.proxy.lb.Endpoint;
+import dev.weft.proxy.rbac.RbacVerdict;
 import dev.weft.proxy.route.MirrorPolicy;
 import dev.weft.proxy.route.RetryPolicy;
 import dev.weft.proxy.route.RouteEntry;
@@ -67,6 +68,8 @@ public final class Exchange implements UpstreamListener {
     /** Request body held while no upstream is connected, before reading is paused. */
     private static final int PENDING_LIMIT = 64 * 1024;
     private static final io.netty.util.AsciiString HTTP2_SETTINGS = io.netty.util.AsciiString.cached("http2-settings");
+    /** Envoy's wording of an RBAC denial; the denying policy stays out of the response. */
+    private static final String RBAC_DENIED_TEXT = "RBAC: access denied";
 
     private final ListenerContext ctx;
     private final Downstream downstream;
@@ -84,6 +87,8 @@ public final class Exchange implements UpstreamListener {
     private boolean upgradeRequested;
     private boolean upgrade;
     private boolean upgraded;
+    /** What the listener's RBAC filters decided (for the access log); null without RBAC filters or before the head. */
+    private RbacVerdict authorization;
     private RouteEntry route;
     private RouteEntry.Backend backend;
     private UpstreamCluster cluster;
@@ -146,6 +151,14 @@ public final class Exchange implements UpstreamListener {
         return done;
     }
 
+    /**
+     * What the listener's RBAC filters decided about this request, including the policy that denied it;
+     * null when the listener has none or the request head has not been read.
+     */
+    public RbacVerdict authorization() {
+        return authorization;
+    }
+
     // ---------------------------------------------------------------- request side
 
     /** A request head, body part or (after an upgrade) raw bytes from the downstream; the exchange owns it. */
@@ -201,6 +214,16 @@ public final class Exchange implements UpstreamListener {
                 && req.headers().contains(HttpHeaderNames.UPGRADE)
                 && req.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true);
         toOriginForm(req);
+
+        // RBAC runs first, as Envoy's filters do before its router: a denied request is never routed.
+        authorization = ctx.authorize(req, downstream.channel(), remote);
+        if (authorization != null && authorization.denied()) {
+            startTimers(null);
+            ctx.recordError(WeftError.RBAC_DENIED);
+            respondLocally(LocalReply.createVerbatim(downstream.channel().alloc(), WeftError.RBAC_DENIED, RBAC_DENIED_TEXT,
+                    grpc, headRequest));
+            return;
+        }
 
         RouteEntry r;
         try {

@@ -3,9 +3,16 @@ package dev.weft.proxy.router;
 import dev.weft.proxy.config.HttpSettings;
 import dev.weft.proxy.config.ListenerSpec;
 import dev.weft.proxy.http.WeftError;
+import dev.weft.proxy.rbac.Authorization;
+import dev.weft.proxy.rbac.RbacRequest;
+import dev.weft.proxy.rbac.RbacStats;
+import dev.weft.proxy.rbac.RbacVerdict;
 import dev.weft.proxy.stats.Stats;
 import dev.weft.proxy.upstream.ClusterManager;
 import dev.weft.proxy.upstream.UpstreamPools;
+import io.netty.channel.Channel;
+import io.netty.handler.codec.http.HttpRequest;
+import java.net.SocketAddress;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
@@ -25,6 +32,8 @@ public final class ListenerContext {
     final LongAdder cxActive;
     private final LongAdder[] rqByClass = new LongAdder[6];
     private final Map<WeftError, LongAdder> errors = new EnumMap<>(WeftError.class);
+    /** The RBAC filters' counters; null when the listener has no RBAC filter. */
+    private final RbacStats rbac;
 
     public ListenerContext(ListenerSpec spec, ClusterManager clusters, UpstreamPools pools, Stats stats) {
         this.spec = spec;
@@ -42,6 +51,20 @@ public final class ListenerContext {
         for (WeftError e : WeftError.values()) {
             errors.put(e, stats.counter(p + "weft_error." + e.code()));
         }
+        Authorization authorization = settings.authorization();
+        rbac = authorization.isEmpty() ? null : new RbacStats(stats, settings.statPrefix(), authorization);
+    }
+
+    /**
+     * Runs the listener's RBAC filters on a request head; null when it has none (nothing is evaluated
+     * or counted then).
+     */
+    RbacVerdict authorize(HttpRequest request, Channel downstream, SocketAddress remote) {
+        if (rbac == null) {
+            return null;
+        }
+        return settings.authorization().evaluate(
+                RbacRequest.of(request, downstream, remote, settings.useRemoteAddress()), rbac);
     }
 
     public ListenerSpec spec() {

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.weft.proxy.config.ClusterSpec.DiscoveryType;
 import dev.weft.proxy.config.ClusterSpec.UpstreamProtocol;
 import dev.weft.proxy.config.HttpSettings.CodecType;
+import dev.weft.proxy.rbac.Authorization;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
@@ -98,11 +99,11 @@ class BootstrapLoaderTest {
         assertThat(ingress.address()).isEqualTo(new InetSocketAddress("0.0.0.0", 10000));
         assertThat(ingress.tls()).isNull();
         assertThat(ingress.http()).isEqualTo(new HttpSettings("ingress_http", null, CodecType.AUTO, 96 * 1024,
-                30_000, 60_000, 2_000, true, false, 100, 65_536, 1_048_576, Set.of("websocket")));
+                30_000, 60_000, 2_000, true, false, 100, 65_536, 1_048_576, Set.of("websocket"), Authorization.NONE));
         ListenerSpec internal = snapshot.listeners().get(1);
         assertThat(internal.address()).isEqualTo(new InetSocketAddress("::1", 10001));
         assertThat(internal.http()).isEqualTo(new HttpSettings("internal", null, CodecType.HTTP2, 60 * 1024,
-                0, 300_000, 5_000, true, true, Integer.MAX_VALUE, 1 << 20, 16 << 20, Set.of()));
+                0, 300_000, 5_000, true, true, Integer.MAX_VALUE, 1 << 20, 16 << 20, Set.of(), Authorization.NONE));
 
         assertThat(snapshot.clusters()).containsOnlyKeys("chat-a", "chat-b", "embeddings");
         ClusterSpec chatA = snapshot.clusters().get("chat-a");
@@ -276,7 +277,7 @@ class BootstrapLoaderTest {
                             typed_config:
                               "@type": type.googleapis.com/envoy.extensions.filters.http.cors.v3.Cors
                 """),
-                HCM + ".http_filters[0].name: envoy.filters.http.cors is not supported by Weft (supported: envoy.filters.http.router)");
+                HCM + ".http_filters[0].name: envoy.filters.http.cors is not supported by Weft (supported: envoy.filters.http.rbac, envoy.filters.http.router)");
     }
 
     @Test
