@@ -50,7 +50,7 @@ public final class BootstrapFields {
     public static final String HTTP_CONNECTION_MANAGER = "envoy.filters.network.http_connection_manager";
     /** Extension name of the router, the last HTTP filter. */
     public static final String ROUTER = "envoy.filters.http.router";
-    /** Extension name of the RBAC HTTP filter (as Envoy, any filter name with an RBAC typed_config is one). */
+    /** Extension name of the RBAC HTTP filter (as in Envoy, the typed_config's type decides, whatever the name). */
     public static final String RBAC = "envoy.filters.http.rbac";
     /**
      * An extension-point key that accepts any name: the typed_config's type alone picks the extension,
@@ -151,7 +151,7 @@ public final class BootstrapFields {
                 HttpFilter.getDescriptor().getFullName(),
                 Map.of(ROUTER, Set.of(Router.getDescriptor().getFullName()),
                         RBAC, Set.of(RBAC_CONFIG),
-                        ANY_NAME, Set.of(RBAC_CONFIG)),
+                        ANY_NAME, Set.of(Router.getDescriptor().getFullName(), RBAC_CONFIG)),
                 TransportSocket.getDescriptor().getFullName(),
                 Map.of(TLS, Set.of(DownstreamTlsContext.getDescriptor().getFullName(),
                         UpstreamTlsContext.getDescriptor().getFullName())),
