@@ -11,6 +11,7 @@ import dev.weft.proxy.xds.Backoff;
 import io.grpc.ChannelCredentials;
 import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.TlsChannelCredentials;
@@ -71,6 +72,9 @@ public final class WorkloadIdentity implements AutoCloseable {
     public static final String CONTROL_PLANE_ACCOUNT = "weft-control-plane";
     /** Retries of a failed signing: 250 ms doubling up to 30 s, jittered. */
     public static final Backoff DEFAULT_BACKOFF = new Backoff(250, 30_000);
+    /** The trailer of a RESOURCE_EXHAUSTED answer: in how many milliseconds the control plane signs again. */
+    static final Metadata.Key<String> RETRY_AFTER = Metadata.Key.of("weft-retry-after-ms",
+            Metadata.ASCII_STRING_MARSHALLER);
     /** How long one signing call may take. */
     public static final Duration DEFAULT_SIGN_TIMEOUT = Duration.ofSeconds(10);
 
@@ -273,10 +277,10 @@ public final class WorkloadIdentity implements AutoCloseable {
                 refused(e.getStatus());
                 return;
             }
-            failed(describe(e));
+            failed(describe(e), retryAfterMillis(e));
             return;
         } catch (InvalidResponseException e) {
-            failed(e.getMessage());
+            failed(e.getMessage(), 0);
             return;
         } finally {
             inFlight = null;
@@ -317,20 +321,36 @@ public final class WorkloadIdentity implements AutoCloseable {
         executor.shutdown();
     }
 
-    private void failed(String reason) {
+    /** The control plane's rate limit says when a signature is possible again; trying sooner is wasted. */
+    private static long retryAfterMillis(StatusRuntimeException e) {
+        Metadata trailers = e.getTrailers();
+        String value = trailers == null ? null : trailers.get(RETRY_AFTER);
+        if (e.getStatus().getCode() != Status.Code.RESOURCE_EXHAUSTED || value == null) {
+            return 0;
+        }
+        try {
+            return Math.max(0, Long.parseLong(value.trim()));
+        } catch (NumberFormatException ignored) {
+            return 0;
+        }
+    }
+
+    private void failed(String reason, long retryAfterMillis) {
         lastError = reason;
         long delay = backoff.delayMillis(failures++);
         WorkloadCertificate c = current;
         if (c == null) {
+            delay = Math.max(delay, retryAfterMillis);
             log.warn("identity: no certificate for {} yet from {} ({}); retrying in {} ms", identity, target(),
                     reason, delay);
         } else {
             long remaining = Duration.between(clock.instant(), c.notAfter()).toMillis();
             if (remaining > 0) {
-                delay = Math.min(delay, Math.max(backoff.initialMillis(), remaining / 4));
+                delay = Math.max(Math.min(delay, Math.max(backoff.initialMillis(), remaining / 4)), retryAfterMillis);
                 log.warn("identity: renewing {} failed ({}); it expires in {} ms; retrying in {} ms", c, reason,
                         remaining, delay);
             } else {
+                delay = Math.max(delay, retryAfterMillis);
                 // nothing will connect with an expired SVID: make it impossible to miss
                 log.error("identity: THE CERTIFICATE OF {} EXPIRED at {} and is not renewed: mTLS connections to and "
                         + "from this sidecar fail until it is. Renewal failed ({}); retrying in {} ms. If the control "

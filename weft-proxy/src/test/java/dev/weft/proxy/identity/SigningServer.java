@@ -74,7 +74,7 @@ final class SigningServer implements AutoCloseable {
     private final List<Call> calls = new CopyOnWriteArrayList<>();
     /** Every call of any service: "full/method serial-of-the-client-certificate-in-hex" (or "none"). */
     private final List<String> peers = new CopyOnWriteArrayList<>();
-    private final Deque<Status> failures = new ArrayDeque<>();
+    private final Deque<io.grpc.StatusRuntimeException> failures = new ArrayDeque<>();
     private volatile X509Certificate[] serverChain;
     private volatile PrivateKey serverKey;
 
@@ -135,7 +135,18 @@ final class SigningServer implements AutoCloseable {
 
     /** Answers the next calls with these statuses instead of signing. */
     synchronized void failNext(Status... statuses) {
-        failures.addAll(Arrays.asList(statuses));
+        for (Status status : statuses) {
+            failures.add(status.asRuntimeException());
+        }
+    }
+
+    /** Answers the next call RESOURCE_EXHAUSTED with the control plane's retry-after trailer. */
+    synchronized void rateLimitNext(long retryAfterMillis) {
+        Metadata trailers = new Metadata();
+        trailers.put(Metadata.Key.of("weft-retry-after-ms", Metadata.ASCII_STRING_MARSHALLER),
+                Long.toString(retryAfterMillis));
+        failures.add(Status.RESOURCE_EXHAUSTED.withDescription("signing rate limit exceeded")
+                .asRuntimeException(trailers));
     }
 
     int port() {
@@ -165,12 +176,12 @@ final class SigningServer implements AutoCloseable {
                 peer = new SvidVerifier(ca.bundle(), ca.trustDomain())
                         .verify(peerChain, SvidVerifier.PeerRole.CLIENT, Instant.now());
             }
-            Status injected;
+            io.grpc.StatusRuntimeException injected;
             synchronized (this) {
                 injected = failures.poll();
             }
             if (injected != null) {
-                throw injected.asRuntimeException();
+                throw injected;
             }
             if (!request.hasNonNull("csr")) {
                 throw Status.INVALID_ARGUMENT.withDescription("csr: required").asRuntimeException();
@@ -194,7 +205,9 @@ final class SigningServer implements AutoCloseable {
             response.onCompleted();
             return;
         } catch (io.grpc.StatusRuntimeException e) {
-            status = e.getStatus();
+            calls.add(new Call(at, token, peer, peerSerial, e.getStatus().getCode(), null));
+            response.onError(e);
+            return;
         } catch (JoinTokenRefusedException | SvidVerificationException e) {
             status = Status.UNAUTHENTICATED.withDescription(e.getMessage());
         } catch (CsrRejectedException e) {

@@ -145,6 +145,23 @@ class WorkloadIdentityTest {
     }
 
     @Test
+    void aRateLimitedRequestWaitsAsLongAsTheControlPlaneSays() throws Exception {
+        server = SigningServer.start(ca, serverCa, CONTROL_PLANE);
+        server.rateLimitNext(700);
+        agent = agentFor(ca.bundle(), token("reviews")).build();
+        agent.start();
+
+        agent.awaitFirst(Duration.ofSeconds(10));
+
+        List<SigningServer.Call> calls = server.calls();
+        assertThat(calls).extracting(SigningServer.Call::outcome)
+                .containsExactly(Status.Code.RESOURCE_EXHAUSTED, Status.Code.OK);
+        // the back-off alone would have retried within 20 ms
+        assertThat(Duration.between(calls.get(0).at(), calls.get(1).at())).isGreaterThanOrEqualTo(
+                Duration.ofMillis(700));
+    }
+
+    @Test
     void aRefusedJoinTokenEndsTheAgentWithWhatToDo() throws Exception {
         server = SigningServer.start(ca, serverCa, CONTROL_PLANE);
         agent = agentFor(ca.bundle(), token("ratings")).build();
