@@ -6,7 +6,8 @@ import java.util.Arrays;
  * Entry point of weft-bench.jar: {@code jmh [JMH options]} runs the micro-benchmarks (JMH's own
  * command line); {@code peers [--quick] [--soak 10m]} runs the end-to-end comparison with nginx and
  * HAProxy (see scripts/bench.sh); {@code mesh [--quick] [--proxies 50] [--services 500] [--calls 5] [--applies 20]}
- * times config pushes to sidecars and measures a sidecar's heap in a large mesh. Further benchmarks register here.
+ * times config pushes to sidecars and measures a sidecar's heap in a large mesh; {@code mtls [--quick]} measures what
+ * mTLS between two sidecar hops costs. Further benchmarks register here.
  */
 public final class Main {
     private Main() {}
@@ -14,7 +15,7 @@ public final class Main {
     public static void main(String[] args) throws Exception {
         if (args.length == 0) {
             System.err.println("usage: java -jar weft-bench.jar jmh [JMH options] | peers [--quick] [--soak 10m] | mesh [--quick]"
-                    + " [--proxies 50] [--services 500] [--calls 5] [--applies 20]");
+                    + " [--proxies 50] [--services 500] [--calls 5] [--applies 20] | mtls [--quick]");
             System.exit(2);
         }
         String[] rest = Arrays.copyOfRange(args, 1, args.length);
@@ -22,8 +23,9 @@ public final class Main {
             case "jmh" -> org.openjdk.jmh.Main.main(rest);
             case "peers" -> dev.weft.bench.peers.PeersBenchmark.main(rest);
             case "mesh" -> dev.weft.bench.mesh.MeshBenchmark.main(rest);
+            case "mtls" -> dev.weft.bench.peers.MtlsBenchmark.main(rest);
             default -> {
-                System.err.println("unknown benchmark: " + args[0] + " (expected: jmh, peers, mesh)");
+                System.err.println("unknown benchmark: " + args[0] + " (expected: jmh, peers, mesh, mtls)");
                 System.exit(2);
             }
         }

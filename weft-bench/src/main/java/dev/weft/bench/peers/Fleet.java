@@ -40,6 +40,8 @@ final class Fleet implements AutoCloseable {
     private final List<Target> targets = new ArrayList<>();
     private final List<Path> weftGcLogs = new ArrayList<>();
     private long weftPid;
+    private int mtlsPort;
+    private long mtlsServerPid;
 
     private Fleet(Path work, boolean pin) {
         this.work = work;
@@ -56,6 +58,50 @@ final class Fleet implements AutoCloseable {
             fleet.close();
             throw e;
         }
+    }
+
+    /**
+     * The fleet of the mTLS benchmark: the upstream, two Weft hops in plaintext ({@link Target#WEFT_TWO_HOPS}) and
+     * the same two hops with SPIFFE mTLS between them ({@link Target#WEFT_TWO_HOPS_MTLS}, its inbound hop's TLS port
+     * is {@link #mtlsPort()}), every Weft process pinned to the proxy core.
+     */
+    static Fleet startTwoHops(Path repo, Path work, boolean pin, MeshCertificates certificates) {
+        Fleet fleet = new Fleet(work, pin);
+        try {
+            int upstream = fleet.startUpstream();
+            int back = Ports.findFree();
+            long backPid = fleet.startWeft(repo, "weft-back", back, upstream, upstream);
+            int front = Ports.findFree();
+            long frontPid = fleet.startWeft(repo, "weft-front", front, back, back);
+            fleet.targets.add(new Target(Target.WEFT_TWO_HOPS, base(front), base(front), base(front), List.of(frontPid, backPid)));
+            int backTls = Ports.findFree();
+            long backTlsPid = fleet.startWeft(repo, "weft-back-mtls", backTls,
+                    PeerConfigs.weftMtlsServer(backTls, Ports.findFree(), upstream, certificates));
+            int frontTls = Ports.findFree();
+            long frontTlsPid = fleet.startWeft(repo, "weft-front-mtls", frontTls,
+                    PeerConfigs.weftMtlsClient(frontTls, Ports.findFree(), backTls, certificates));
+            fleet.targets.add(new Target(Target.WEFT_TWO_HOPS_MTLS, base(frontTls), base(frontTls), base(frontTls),
+                    List.of(frontTlsPid, backTlsPid)));
+            fleet.mtlsPort = backTls;
+            fleet.mtlsServerPid = backTlsPid;
+            for (Target target : fleet.targets) {
+                checkServes(target);
+            }
+            return fleet;
+        } catch (RuntimeException e) {
+            fleet.close();
+            throw e;
+        }
+    }
+
+    /** The mTLS listener of the inbound hop of {@link Target#WEFT_TWO_HOPS_MTLS} (0 in the peers fleet). */
+    int mtlsPort() {
+        return mtlsPort;
+    }
+
+    /** The process serving {@link #mtlsPort()}. */
+    long mtlsServerPid() {
+        return mtlsServerPid;
     }
 
     /** direct, nginx, haproxy, weft, weft x2, in the order of the tables. */
@@ -79,13 +125,8 @@ final class Fleet implements AutoCloseable {
     }
 
     private void startAll(Path repo, int ssePort) {
-        int upstream = Ports.findFree();
-        int upstreamH2 = Ports.findFree();
-        Path upDir = dir("upstream");
-        start("upstream", upDir, LOAD_CORE, upstream,
-                List.of(NGINX.toString(), "-p", upDir.toString(), "-e", "stderr", "-c",
-                        write(upDir, "nginx.conf", PeerConfigs.upstream(upDir, upstream, upstreamH2)).toString()));
-        targets.add(new Target(Target.DIRECT, base(upstream), base(upstreamH2), base(ssePort).resolve("/sse"), List.of()));
+        int upstream = startUpstream();
+        targets.set(0, new Target(Target.DIRECT, base(upstream), targets.get(0).h2(), base(ssePort).resolve("/sse"), List.of()));
 
         int nginx = Ports.findFree();
         int nginxH2 = Ports.findFree();
@@ -117,9 +158,25 @@ final class Fleet implements AutoCloseable {
         }
     }
 
+    /** nginx serving the 1 KiB body on the load core; adds the direct target and returns its HTTP/1.1 port. */
+    private int startUpstream() {
+        int upstream = Ports.findFree();
+        int upstreamH2 = Ports.findFree();
+        Path upDir = dir("upstream");
+        start("upstream", upDir, LOAD_CORE, upstream,
+                List.of(NGINX.toString(), "-p", upDir.toString(), "-e", "stderr", "-c",
+                        write(upDir, "nginx.conf", PeerConfigs.upstream(upDir, upstream, upstreamH2)).toString()));
+        targets.add(new Target(Target.DIRECT, base(upstream), base(upstreamH2), base(upstream), List.of()));
+        return upstream;
+    }
+
     private long startWeft(Path repo, String name, int port, int originPort, int ssePort) {
+        return startWeft(repo, name, port, PeerConfigs.weft(port, Ports.findFree(), originPort, ssePort));
+    }
+
+    private long startWeft(Path repo, String name, int port, String bootstrapYaml) {
         Path dir = dir(name);
-        Path bootstrap = write(dir, "bootstrap.yaml", PeerConfigs.weft(port, Ports.findFree(), originPort, ssePort));
+        Path bootstrap = write(dir, "bootstrap.yaml", bootstrapYaml);
         Path gcLog = dir.resolve("gc.log");
         weftGcLogs.add(gcLog);
         // The launcher picks the JVM and its options; the benchmark only adds the GC log.

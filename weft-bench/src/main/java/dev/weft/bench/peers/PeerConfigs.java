@@ -101,6 +101,65 @@ final class PeerConfigs {
                 + cluster("sse", ssePort);
     }
 
+    /**
+     * The called hop of the mTLS pair: as {@link #weft} without SSE, its listener requiring a client SVID of the
+     * trust domain (SDS secrets {@code default} and {@code ROOTCA} given statically, in the shapes the control plane
+     * sends a sidecar).
+     */
+    static String weftMtlsServer(int listenerPort, int adminPort, int originPort, MeshCertificates certs) {
+        return weft(listenerPort, adminPort, originPort, originPort)
+                .replace("    filter_chains:\n    - filters:\n",
+                        "    filter_chains:\n    - transport_socket:\n"
+                        + "        name: envoy.transport_sockets.tls\n"
+                        + "        typed_config:\n"
+                        + "          \"@type\": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext\n"
+                        + "          require_client_certificate: true\n"
+                        + "          common_tls_context:\n"
+                        + commonTls("            ")
+                        + "      filters:\n")
+                + secrets(certs.serverChain(), certs.serverKey(), certs);
+    }
+
+    /** The calling hop of the mTLS pair: its cluster to the called hop presents a client SVID and checks the server's. */
+    static String weftMtlsClient(int listenerPort, int adminPort, int serverPort, MeshCertificates certs) {
+        return weft(listenerPort, adminPort, serverPort, serverPort)
+                .replaceFirst("  - name: origin\n    connect_timeout: 1s\n",
+                        "  - name: origin\n    connect_timeout: 1s\n"
+                        + "    transport_socket:\n"
+                        + "      name: envoy.transport_sockets.tls\n"
+                        + "      typed_config:\n"
+                        + "        \"@type\": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext\n"
+                        + "        common_tls_context:\n"
+                        + commonTls("          ").replace("validation_context_sds_secret_config: {name: ROOTCA}",
+                                "combined_validation_context:\n"
+                                + "            default_validation_context:\n"
+                                + "              match_typed_subject_alt_names: [{san_type: URI, matcher: {exact: \""
+                                + certs.server() + "\"}}]\n"
+                                + "            validation_context_sds_secret_config: {name: ROOTCA}"))
+                + secrets(certs.clientChain(), certs.clientKey(), certs);
+    }
+
+    private static String commonTls(String indent) {
+        return indent + "tls_params: {tls_minimum_protocol_version: TLSv1_2, tls_maximum_protocol_version: TLSv1_3}\n"
+                + indent + "tls_certificate_sds_secret_configs: [{name: default}]\n"
+                + indent + "validation_context_sds_secret_config: {name: ROOTCA}\n";
+    }
+
+    private static String secrets(Path chain, Path key, MeshCertificates certs) {
+        return "  secrets:\n"
+                + "  - name: default\n"
+                + "    tls_certificate:\n"
+                + "      certificate_chain: {filename: " + chain + "}\n"
+                + "      private_key: {filename: " + key + "}\n"
+                + "  - name: ROOTCA\n"
+                + "    validation_context:\n"
+                + "      custom_validator_config:\n"
+                + "        name: envoy.tls.cert_validator.spiffe\n"
+                + "        typed_config:\n"
+                + "          \"@type\": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.SPIFFECertValidatorConfig\n"
+                + "          trust_domains: [{name: " + certs.trustDomain() + ", trust_bundle: {filename: " + certs.bundle() + "}}]\n";
+    }
+
     private static String cluster(String name, int port) {
         return "  - name: " + name + "\n"
                 + "    connect_timeout: 1s\n"

@@ -20,6 +20,7 @@ record Target(String name, URI http1, URI h2, URI sse, List<Long> pids) {
     static final String HAPROXY = "haproxy";
     static final String WEFT = "weft";
     static final String WEFT_TWO_HOPS = "weft x2";
+    static final String WEFT_TWO_HOPS_MTLS = "weft x2 mTLS";
 
     Target {
         pids = List.copyOf(pids);
