@@ -3,11 +3,14 @@ package dev.weft.cli;
 import dev.weft.api.Resource;
 import dev.weft.api.ResourceException;
 import dev.weft.api.ResourceLoader;
+import dev.weft.ca.CertificateAuthority;
+import dev.weft.ca.SpiffeId;
 import dev.weft.controlplane.ControlPlane;
 import dev.weft.controlplane.ControlPlaneConfig;
 import dev.weft.controlplane.client.ControlPlaneClient;
 import dev.weft.proxy.ProxyServer;
 import dev.weft.proxy.config.BootstrapLoader;
+import dev.weft.proxy.identity.WorkloadIdentity;
 import dev.weft.proxy.config.ConfigException;
 import dev.weft.proxy.sidecar.SidecarBootstrap;
 import dev.weft.testkit.Durations;
@@ -120,9 +123,7 @@ final class DemoCommand implements Callable<Integer> {
         try {
             ControlPlane controlPlane;
             try {
-                // plaintext xDS until the demo's sidecars join with an identity (issue 4)
-                controlPlane = ControlPlane.start(ControlPlaneConfig.defaults(dataDir).withPorts(xdsPort, apiPort)
-                        .withInsecureXds(true));
+                controlPlane = ControlPlane.start(ControlPlaneConfig.defaults(dataDir).withPorts(xdsPort, apiPort));
             } catch (IOException e) {
                 err.println("weft demo: cannot start the control plane: " + e.getMessage()
                         + " (another control plane or demo running? --xds-port/--api-port choose others)");
@@ -207,7 +208,13 @@ final class DemoCommand implements Callable<Integer> {
                                        Map<String, String> labels) throws Exception {
         SidecarBootstrap bootstrap = new SidecarBootstrap("127.0.0.1", controlPlane.xdsPort(), "default", service,
                 "127.0.0.1", inboundPort, appPort, null, outboundPort, upstreams, labels, null, null, "127.0.0.1", 0);
-        ProxyServer proxy = ProxyServer.start(BootstrapLoader.build(bootstrap.validate().toBootstrap()), 1);
+        // each sidecar joins as weft proxy --join-token does: a one-time token for its account, its own key, an SVID
+        CertificateAuthority ca = controlPlane.certificateAuthority();
+        String token = ca.joinTokens().create(bootstrap.namespace(), service, Duration.ofMinutes(1));
+        WorkloadIdentity identity = WorkloadIdentity.builder(new SpiffeId(ca.trustDomain(), bootstrap.namespace(), service))
+                .controlPlane("127.0.0.1", controlPlane.xdsPort()).trustBundle(ca.bundle()).joinToken(token)
+                .join(Duration.ofSeconds(30));
+        ProxyServer proxy = ProxyServer.start(BootstrapLoader.build(bootstrap.validate().toBootstrap()), 1, identity);
         try {
             proxy.configured().get(30, TimeUnit.SECONDS);
         } catch (TimeoutException e) {

@@ -203,16 +203,13 @@ final class ProxyCommand implements Callable<Integer> {
             out.printf("weft proxy: sidecar %s.%s: getting the certificate of %s from %s%n", service, namespace,
                     identity.spiffeId(), mode.controlPlane);
             out.flush();
-            agent = WorkloadIdentity.builder(identity.spiffeId())
-                    .controlPlane(sidecar.controlPlaneHost(), sidecar.controlPlanePort())
-                    .trustBundle(identity.trustBundle())
-                    .joinToken(identity.joinToken())
-                    .build();
-            agent.start();
             try {
-                agent.awaitFirst(IDENTITY_TIMEOUT);
+                agent = WorkloadIdentity.builder(identity.spiffeId())
+                        .controlPlane(sidecar.controlPlaneHost(), sidecar.controlPlanePort())
+                        .trustBundle(identity.trustBundle())
+                        .joinToken(identity.joinToken())
+                        .join(IDENTITY_TIMEOUT);
             } catch (IdentityRefusedException | TimeoutException e) {
-                agent.close();
                 err.println("weft proxy: " + e.getMessage());
                 return 1;
             }

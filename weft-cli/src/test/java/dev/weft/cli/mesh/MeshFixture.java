@@ -6,12 +6,15 @@ import dev.weft.api.ObjectMeta;
 import dev.weft.api.Resource;
 import dev.weft.api.ResourceLoader;
 import dev.weft.api.registry.ServiceInstanceSpec;
+import dev.weft.ca.CertificateAuthority;
+import dev.weft.ca.SpiffeId;
 import dev.weft.controlplane.ControlPlane;
 import dev.weft.controlplane.ControlPlaneConfig;
 import dev.weft.controlplane.client.ApplyResponse;
 import dev.weft.controlplane.client.ControlPlaneClient;
 import dev.weft.proxy.ProxyServer;
 import dev.weft.proxy.config.BootstrapLoader;
+import dev.weft.proxy.identity.WorkloadIdentity;
 import dev.weft.proxy.sidecar.SidecarBootstrap;
 import dev.weft.proxy.xds.XdsStatus;
 import dev.weft.proxy.xds.XdsType;
@@ -27,7 +30,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A local mesh on loopback for end-to-end tests: a real control plane (its own data directory), sidecars that
- * are real Weft proxies configured over xDS, and simulated model servers behind them. Everything it started is
+ * are real Weft proxies configured over xDS (each joins with a one-time token and gets its SVID from the control
+ * plane's CA, so xDS and every sidecar-to-sidecar hop are mTLS), and simulated model servers behind them. Everything it started is
  * stopped by {@link #close()}.
  */
 final class MeshFixture implements AutoCloseable {
@@ -35,22 +39,29 @@ final class MeshFixture implements AutoCloseable {
 
     private final Path dataDir;
     private final Duration sidecarTtl;
+    private final Duration svidLifetime;
     private final List<AutoCloseable> started = new ArrayList<>();
     private ControlPlane controlPlane;
     private int xdsPort;
     private int apiPort;
 
     MeshFixture(Path dataDir, Duration sidecarTtl) throws Exception {
+        this(dataDir, sidecarTtl, null);
+    }
+
+    /** A mesh whose CA issues SVIDs of {@code svidLifetime} (null: the default lifetime). */
+    MeshFixture(Path dataDir, Duration sidecarTtl, Duration svidLifetime) throws Exception {
         this.dataDir = dataDir;
         this.sidecarTtl = sidecarTtl;
+        this.svidLifetime = svidLifetime;
         startControlPlane();
     }
 
     /** Starts the control plane: on free ports the first time, on the same ports (and data) after a stop. */
     void startControlPlane() throws Exception {
-        // plaintext xDS until the sidecars join with an identity (issue 4)
-        controlPlane = ControlPlane.start(ControlPlaneConfig.defaults(dataDir).withPorts(xdsPort, apiPort)
-                .withSidecarTtl(sidecarTtl).withInsecureXds(true));
+        ControlPlaneConfig config = ControlPlaneConfig.defaults(dataDir).withPorts(xdsPort, apiPort)
+                .withSidecarTtl(sidecarTtl);
+        controlPlane = ControlPlane.start(svidLifetime == null ? config : config.withSvidLifetime(svidLifetime));
         xdsPort = controlPlane.xdsPort();
         apiPort = controlPlane.apiPort();
     }
@@ -88,21 +99,35 @@ final class MeshFixture implements AutoCloseable {
     /** A sidecar beside {@code app}, registered as an instance of {@code service} with {@code version}; it calls nothing. */
     ProxyServer serverSidecar(String service, ModelServer app, String version) throws Exception {
         return sidecar(new SidecarBootstrap("127.0.0.1", xdsPort, "default", service, "127.0.0.1", Ports.findFree(),
-                app.port(), null, 0, List.of(), Map.of("version", version), null, null, "127.0.0.1", 0));
+                app.port(), null, 0, List.of(), Map.of("version", version), null, null, "127.0.0.1", 0), service);
     }
 
     /** A client-only sidecar whose outbound port reaches {@code upstreams}. */
     ProxyServer clientSidecar(String service, int outboundPort, String... upstreams) throws Exception {
+        return clientSidecar("default", service, service, outboundPort, upstreams);
+    }
+
+    /** A client-only sidecar of {@code namespace} running as {@code account}, whose outbound port reaches {@code upstreams}. */
+    ProxyServer clientSidecar(String namespace, String service, String account, int outboundPort, String... upstreams)
+            throws Exception {
         List<SidecarBootstrap.Upstream> list = new ArrayList<>();
         for (String u : upstreams) {
             list.add(SidecarBootstrap.Upstream.parse(u));
         }
-        return sidecar(new SidecarBootstrap("127.0.0.1", xdsPort, "default", service, "127.0.0.1", 0, 0, null,
-                outboundPort, list, Map.of(), null, null, "127.0.0.1", 0));
+        return sidecar(new SidecarBootstrap("127.0.0.1", xdsPort, namespace, service, "127.0.0.1", 0, 0, null,
+                outboundPort, list, Map.of(), null, null, "127.0.0.1", 0), account);
     }
 
-    ProxyServer sidecar(SidecarBootstrap bootstrap) throws Exception {
-        ProxyServer proxy = ProxyServer.start(BootstrapLoader.build(bootstrap.validate().toBootstrap()), 1);
+    /**
+     * Starts a sidecar as {@code weft proxy} does: its identity agent joins with a one-time token for
+     * {@code account} in the bootstrap's namespace, and the proxy takes its xDS over mTLS with that SVID.
+     */
+    ProxyServer sidecar(SidecarBootstrap bootstrap, String account) throws Exception {
+        CertificateAuthority ca = controlPlane.certificateAuthority();
+        String token = ca.joinTokens().create(bootstrap.namespace(), account, Duration.ofMinutes(5));
+        WorkloadIdentity identity = WorkloadIdentity.builder(new SpiffeId(ca.trustDomain(), bootstrap.namespace(), account))
+                .controlPlane("127.0.0.1", xdsPort).trustBundle(ca.bundle()).joinToken(token).join(BOUND);
+        ProxyServer proxy = ProxyServer.start(BootstrapLoader.build(bootstrap.validate().toBootstrap()), 1, identity);
         started.add(proxy);
         proxy.configured().get(BOUND.toSeconds(), TimeUnit.SECONDS);
         return proxy;

@@ -537,6 +537,26 @@ public final class WorkloadIdentity implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Builds and starts the agent and waits for its first certificate, as a sidecar does before it starts its
+         * proxy; the agent is closed when this fails.
+         *
+         * @throws IdentityRefusedException when the control plane refused the join token (the message says why)
+         * @throws TimeoutException when no certificate came within {@code timeout} (the message has the last failure)
+         */
+        public WorkloadIdentity join(Duration timeout)
+                throws IdentityRefusedException, TimeoutException, InterruptedException {
+            WorkloadIdentity agent = build();
+            try {
+                agent.start();
+                agent.awaitFirst(timeout);
+                return agent;
+            } catch (IdentityRefusedException | TimeoutException | InterruptedException | RuntimeException e) {
+                agent.close();
+                throw e;
+            }
+        }
+
         /** @throws IllegalArgumentException naming a missing setting */
         public WorkloadIdentity build() {
             if (host == null) {
