@@ -1,12 +1,14 @@
 package dev.weft.proxy;
 
 import dev.weft.proxy.admin.AdminServer;
+import dev.weft.proxy.config.FilterChainSpec;
 import dev.weft.proxy.config.ListenerSpec;
 import dev.weft.proxy.config.ProxySnapshot;
 import dev.weft.proxy.downstream.LiveListener;
 import dev.weft.proxy.identity.WorkloadIdentity;
 import dev.weft.proxy.router.ListenerContext;
 import dev.weft.proxy.stats.Stats;
+import dev.weft.proxy.tls.SecretStore;
 import dev.weft.proxy.transport.Transport;
 import dev.weft.proxy.upstream.ClusterManager;
 import dev.weft.proxy.upstream.UpstreamCluster;
@@ -24,8 +26,10 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -121,6 +125,9 @@ public final class ProxyServer implements AutoCloseable {
                 server.startAdmin();
                 server.startXds(identity == null ? InsecureChannelCredentials.create()
                         : identity.channelCredentials());
+            } else if (!snapshot.missingSecrets().isEmpty()) {
+                server.startAdmin();
+                server.awaitSecrets();
             } else {
                 server.apply(snapshot);
                 server.startAdmin();
@@ -138,6 +145,32 @@ public final class ProxyServer implements AutoCloseable {
         if (bootstrap.adminAddress() != null) {
             admin = AdminServer.start(this, group, transport, bootstrap.adminAddress());
         }
+    }
+
+    /**
+     * A static bootstrap whose TLS contexts name secrets it does not have yet (the identity agent provides
+     * {@code default} once it has a certificate): nothing is bound until they are all there, as Envoy's static
+     * listeners wait for their secrets.
+     */
+    private void awaitSecrets() {
+        log.info("waiting for secrets {} before serving", bootstrap.missingSecrets());
+        Consumer<Set<String>> listener = new Consumer<>() {
+            @Override
+            public void accept(Set<String> changed) {
+                if (configured.isDone() || stopping || !bootstrap.missingSecrets().isEmpty()) {
+                    return;
+                }
+                bootstrap.secrets().removeListener(this);
+                try {
+                    apply(bootstrap);
+                } catch (IOException | RuntimeException e) {
+                    log.error("cannot serve the bootstrap once its secrets arrived: {}", e.getMessage(), e);
+                }
+            }
+        };
+        bootstrap.secrets().addListener(listener);
+        // a secret provided between the check and the registration
+        listener.accept(Set.of());
     }
 
     private synchronized void startXds(ChannelCredentials credentials) {
@@ -161,7 +194,7 @@ public final class ProxyServer implements AutoCloseable {
             for (ListenerSpec spec : next.listeners()) {
                 LiveListener l = current.get(spec.name());
                 if (l == null || !l.configuredAddress().equals(spec.address())) {
-                    bound.put(spec.name(), LiveListener.bind(context(spec), group, transport));
+                    bound.put(spec.name(), LiveListener.bind(contexts(spec), group, transport));
                 }
             }
         } catch (IOException | RuntimeException e) {
@@ -184,7 +217,7 @@ public final class ProxyServer implements AutoCloseable {
                 log.info("listener {} on {} ({})", spec.name(), fresh.localAddress(), transport);
             } else {
                 if (l.context().spec() != spec) {
-                    l.update(context(spec));
+                    l.update(contexts(spec));
                 }
                 serving.put(spec.name(), l);
             }
@@ -208,8 +241,13 @@ public final class ProxyServer implements AutoCloseable {
         configured.complete(null);
     }
 
-    private ListenerContext context(ListenerSpec spec) {
-        return new ListenerContext(spec, clusters, pools, stats);
+    /** One context per filter chain of {@code spec}. */
+    private List<ListenerContext> contexts(ListenerSpec spec) {
+        List<ListenerContext> out = new ArrayList<>(spec.chains().size());
+        for (FilterChainSpec chain : spec.chains()) {
+            out.add(new ListenerContext(spec, chain, clusters, pools, stats));
+        }
+        return out;
     }
 
     /** Drains a removed listener; whatever is still open after {@code timeoutMillis} is closed. */
@@ -253,6 +291,15 @@ public final class ProxyServer implements AutoCloseable {
 
     public Stats stats() {
         return stats;
+    }
+
+    /**
+     * The proxy's TLS secrets: where the identity agent provides the workload certificate
+     * ({@code secrets().provideLocally("default", secret)}) and where SDS puts what the control plane sends.
+     * Listeners and clusters read them at each handshake.
+     */
+    public SecretStore secrets() {
+        return bootstrap.secrets();
     }
 
     public ClusterManager clusters() {

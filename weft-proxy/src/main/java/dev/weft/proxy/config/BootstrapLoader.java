@@ -204,6 +204,10 @@ public final class BootstrapLoader {
             return snapshots;
         }
 
+        SubsetChecker subset() {
+            return subset;
+        }
+
         private static final class Standard {
             static final Wiring INSTANCE = create();
 

@@ -28,6 +28,8 @@ final class JsonShapeChecker {
 
     private final Map<String, Descriptor> anyTypes;
     private final Map<String, Map<String, Set<String>>> extensionPoints;
+    /** Full names of the Any types without fields: an extension configured by one may omit typed_config. */
+    private final Set<String> emptyConfig;
     private final Map<Descriptor, Map<String, FieldDescriptor>> fieldsByJsonKey = new ConcurrentHashMap<>();
 
     /**
@@ -37,6 +39,10 @@ final class JsonShapeChecker {
     JsonShapeChecker(Map<String, Descriptor> anyTypes, Map<String, Map<String, Set<String>>> extensionPoints) {
         this.anyTypes = Map.copyOf(anyTypes);
         this.extensionPoints = Map.copyOf(extensionPoints);
+        this.emptyConfig = anyTypes.entrySet().stream()
+                .filter(e -> e.getValue().getFields().isEmpty())
+                .map(Map.Entry::getKey)
+                .collect(java.util.stream.Collectors.toUnmodifiableSet());
     }
 
     /** Checks that {@code root} is a well-formed JSON encoding of {@code type}. */
@@ -161,7 +167,7 @@ final class JsonShapeChecker {
      * that name accepts. Checked before descending so an unsupported extension is reported by its
      * name rather than by its config type.
      */
-    private static void extension(JsonNode node, Map<String, Set<String>> supported, String path)
+    private void extension(JsonNode node, Map<String, Set<String>> supported, String path)
             throws ConfigException {
         JsonNode name = node.get("name");
         if (name == null || !name.isTextual() || name.asText().isEmpty()) {
@@ -182,7 +188,11 @@ final class JsonShapeChecker {
                     + " is not supported by Weft (supported: " + String.join(", ", names) + ")");
         }
         if (config == null || config.isNull()) {
-            throw new ConfigException(join(path, "typed_config"), "is required for " + name.asText());
+            if (!emptyConfig.containsAll(types)) {
+                throw new ConfigException(join(path, "typed_config"), "is required for " + name.asText());
+            }
+            // an extension whose config has no fields (raw_buffer) may leave it out, as Envoy allows
+            return;
         }
         if (typeUrl != null && typeUrl.isTextual()) {
             String url = typeUrl.asText();

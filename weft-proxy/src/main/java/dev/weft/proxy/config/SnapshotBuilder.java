@@ -3,6 +3,7 @@ package dev.weft.proxy.config;
 import com.google.protobuf.Any;
 import com.google.protobuf.Duration;
 import com.google.protobuf.Message;
+import com.google.protobuf.Struct;
 import com.google.protobuf.UInt32Value;
 import com.google.protobuf.util.Durations;
 import dev.weft.proxy.config.ClusterSpec.DiscoveryType;
@@ -10,6 +11,10 @@ import dev.weft.proxy.config.ClusterSpec.UpstreamProtocol;
 import dev.weft.proxy.config.HttpSettings.CodecType;
 import dev.weft.proxy.rbac.Authorization;
 import dev.weft.proxy.route.RouteTable;
+import dev.weft.proxy.tls.SecretStore;
+import dev.weft.proxy.tls.Secrets;
+import dev.weft.proxy.tls.TlsContextFactory;
+import dev.weft.proxy.tls.TlsSecret;
 import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.Address;
@@ -25,6 +30,7 @@ import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
 import io.envoyproxy.envoy.config.listener.v3.Filter;
 import io.envoyproxy.envoy.config.listener.v3.FilterChain;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.listener.v3.ListenerFilter;
 import io.envoyproxy.envoy.config.route.v3.Route;
 import io.envoyproxy.envoy.config.route.v3.RouteAction;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
@@ -32,9 +38,12 @@ import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import io.envoyproxy.envoy.config.route.v3.WeightedCluster;
 import io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC;
 import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
+import io.envoyproxy.envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
+import io.envoyproxy.envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
 import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
 import io.netty.handler.ssl.SslContext;
@@ -102,6 +111,9 @@ final class SnapshotBuilder {
 
     ProxySnapshot build(Bootstrap bootstrap, String version) throws ConfigException {
         Bootstrap.StaticResources resources = bootstrap.getStaticResources();
+        SecretStore store = new SecretStore();
+        store.putBootstrap(staticSecrets(resources));
+        TlsContexts.SecretRefs refs = new TlsContexts.SecretRefs(store, Map.of(), TlsContextFactory.defaultProvider());
         Map<String, ClusterSpec> clusters = new LinkedHashMap<>();
         Map<String, Integer> clusterIndex = new HashMap<>();
         for (int i = 0; i < resources.getClustersCount(); i++) {
@@ -113,7 +125,7 @@ final class SnapshotBuilder {
                 throw new ConfigException(path + ".name", "duplicate cluster name \"" + c.getName()
                         + "\" (also static_resources.clusters[" + earlier + "])");
             }
-            clusters.put(c.getName(), cluster(c, path, null));
+            clusters.put(c.getName(), cluster(c, path, null, refs));
         }
         List<ListenerSpec> listeners = new ArrayList<>();
         Map<String, Integer> listenerIndex = new HashMap<>();
@@ -126,7 +138,7 @@ final class SnapshotBuilder {
                 throw new ConfigException(path + ".name", "duplicate listener name \"" + l.getName()
                         + "\" (also static_resources.listeners[" + earlier + "])");
             }
-            listeners.add(listener(l, path, new Routes(clusters.keySet(), null)));
+            listeners.add(listener(l, path, new Routes(clusters.keySet(), null), refs));
         }
         InetSocketAddress admin = null;
         if (bootstrap.hasAdmin()) {
@@ -139,7 +151,23 @@ final class SnapshotBuilder {
         if (listeners.isEmpty() && admin == null && xds == null) {
             throw new ConfigException("static_resources.listeners", "at least one listener (or an admin address) is required");
         }
-        return new ProxySnapshot(version, listeners, clusters, admin, bootstrap, xds, XdsResources.EMPTY);
+        return new ProxySnapshot(version, listeners, clusters, admin, bootstrap, xds, XdsResources.EMPTY, store,
+                refs.referenced);
+    }
+
+    /** static_resources.secrets, compiled; names must be unique. */
+    private Map<String, TlsSecret> staticSecrets(Bootstrap.StaticResources resources) throws ConfigException {
+        Map<String, TlsSecret> out = new LinkedHashMap<>();
+        for (int i = 0; i < resources.getSecretsCount(); i++) {
+            String path = "static_resources.secrets[" + i + "]";
+            Secret secret = resources.getSecrets(i);
+            requireName(secret.getName(), path);
+            if (out.containsKey(secret.getName())) {
+                throw new ConfigException(path + ".name", "duplicate secret name \"" + secret.getName() + "\"");
+            }
+            out.put(secret.getName(), Secrets.compile(secret, path));
+        }
+        return out;
     }
 
     /**
@@ -151,6 +179,9 @@ final class SnapshotBuilder {
     XdsSnapshots.Candidate build(ProxySnapshot base, XdsResources resources, String version) throws ConfigException {
         Set<String> missingRoutes = new LinkedHashSet<>();
         Set<String> missingEndpoints = new LinkedHashSet<>();
+        TlsContexts.SecretRefs refs = new TlsContexts.SecretRefs(base.secrets(), resources.secrets(),
+                TlsContextFactory.defaultProvider());
+        refs.referenced.addAll(base.requiredSecrets());
         Map<String, ClusterSpec> clusters = new LinkedHashMap<>(base.clusters());
         for (Map.Entry<String, Cluster> e : resources.clusters().entrySet()) {
             Cluster c = e.getValue();
@@ -161,7 +192,7 @@ final class SnapshotBuilder {
                 throw new ConfigException(path + ".name", "a static cluster \"" + c.getName()
                         + "\" exists; CDS cannot replace it");
             }
-            clusters.put(c.getName(), cluster(c, path, new Eds(resources.endpoints(), missingEndpoints)));
+            clusters.put(c.getName(), cluster(c, path, new Eds(resources.endpoints(), missingEndpoints), refs));
         }
         List<ListenerSpec> listeners = new ArrayList<>(base.listeners());
         Set<String> listenerNames = new HashSet<>();
@@ -180,11 +211,16 @@ final class SnapshotBuilder {
                 throw new ConfigException(path + ".name", "a static listener \"" + l.getName()
                         + "\" exists; LDS cannot replace it");
             }
-            listeners.add(listener(l, path, routes));
+            listeners.add(listener(l, path, routes, refs));
+        }
+        for (String name : base.requiredSecrets()) {
+            if (!base.secrets().has(name) && !resources.secrets().containsKey(name)) {
+                refs.missing.add(name);
+            }
         }
         ProxySnapshot snapshot = new ProxySnapshot(version, listeners, clusters, base.adminAddress(), base.source(),
-                base.xds(), resources);
-        return new XdsSnapshots.Candidate(snapshot, missingRoutes, missingEndpoints);
+                base.xds(), resources, base.secrets(), refs.referenced);
+        return new XdsSnapshots.Candidate(snapshot, missingRoutes, missingEndpoints, refs.missing);
     }
 
     // ---- dynamic_resources
@@ -240,7 +276,7 @@ final class SnapshotBuilder {
     }
 
     /** A config_source must be {@code ads: {}}: everything comes over the one ADS stream. */
-    private static void requireAds(boolean present, ConfigSource source, String path) throws ConfigException {
+    static void requireAds(boolean present, ConfigSource source, String path) throws ConfigException {
         if (!present) {
             throw new ConfigException(path, "is required (ads: {})");
         }
@@ -276,17 +312,59 @@ final class SnapshotBuilder {
 
     // ---- listeners
 
-    private ListenerSpec listener(Listener l, String path, Routes routes) throws ConfigException {
+    private ListenerSpec listener(Listener l, String path, Routes routes, TlsContexts.SecretRefs refs)
+            throws ConfigException {
         if (!l.hasAddress()) {
             throw new ConfigException(path + ".address", "is required");
         }
         InetSocketAddress address = ipAddress(l.getAddress(), path + ".address");
-        if (l.getFilterChainsCount() != 1) {
-            throw new ConfigException(path + ".filter_chains",
-                    "exactly one filter chain is supported, got " + l.getFilterChainsCount());
+        boolean inspector = false;
+        for (int i = 0; i < l.getListenerFiltersCount(); i++) {
+            ListenerFilter f = l.getListenerFilters(i);
+            String fPath = path + ".listener_filters[" + i + "]";
+            requireExtension(f.getName(), BootstrapFields.TLS_INSPECTOR, fPath);
+            if (inspector) {
+                throw new ConfigException(fPath, "only one " + BootstrapFields.TLS_INSPECTOR + " is allowed");
+            }
+            unpack(f.hasTypedConfig(), f.getTypedConfig(), TlsInspector.getDefaultInstance(), fPath + ".typed_config");
+            inspector = true;
         }
-        FilterChain chain = l.getFilterChains(0);
-        String chainPath = path + ".filter_chains[0]";
+        if (l.getFilterChainsCount() == 0) {
+            throw new ConfigException(path + ".filter_chains", "at least one filter chain is required");
+        }
+        List<FilterChainSpec> chains = new ArrayList<>();
+        Map<FilterChainSpec.TransportProtocol, Integer> byMatch = new HashMap<>();
+        for (int i = 0; i < l.getFilterChainsCount(); i++) {
+            String chainPath = path + ".filter_chains[" + i + "]";
+            FilterChainSpec chain = filterChain(l.getFilterChains(i), i, chainPath, routes, refs);
+            if (chain.transportProtocol() != FilterChainSpec.TransportProtocol.ANY && !inspector) {
+                throw new ConfigException(chainPath + ".filter_chain_match.transport_protocol", "\""
+                        + chain.transportProtocol().envoyName() + "\" needs the " + BootstrapFields.TLS_INSPECTOR
+                        + " listener filter, which tells TLS connections from plaintext ones");
+            }
+            Integer earlier = byMatch.putIfAbsent(chain.transportProtocol(), i);
+            if (earlier != null) {
+                throw new ConfigException(chainPath + ".filter_chain_match", "matches the same connections as "
+                        + path + ".filter_chains[" + earlier + "] (one chain per transport_protocol: tls, raw_buffer, any)");
+            }
+            chains.add(chain);
+        }
+        return new ListenerSpec(l.getName(), address, chains, inspector);
+    }
+
+    private FilterChainSpec filterChain(FilterChain chain, int index, String chainPath, Routes routes,
+            TlsContexts.SecretRefs refs) throws ConfigException {
+        FilterChainSpec.TransportProtocol match = FilterChainSpec.TransportProtocol.ANY;
+        if (chain.hasFilterChainMatch()) {
+            String tp = chain.getFilterChainMatch().getTransportProtocol();
+            match = switch (tp) {
+                case "" -> FilterChainSpec.TransportProtocol.ANY;
+                case "tls" -> FilterChainSpec.TransportProtocol.TLS;
+                case "raw_buffer" -> FilterChainSpec.TransportProtocol.RAW_BUFFER;
+                default -> throw new ConfigException(chainPath + ".filter_chain_match.transport_protocol", "\"" + tp
+                        + "\" is not supported by Weft (supported: tls, raw_buffer)");
+            };
+        }
         if (chain.getFiltersCount() != 1) {
             throw new ConfigException(chainPath + ".filters", "exactly one filter ("
                     + BootstrapFields.HTTP_CONNECTION_MANAGER + ") is supported, got " + chain.getFiltersCount());
@@ -298,10 +376,10 @@ final class SnapshotBuilder {
                 HttpConnectionManager.getDefaultInstance(), filterPath + ".typed_config");
         HttpSettings http = http(hcm, filterPath + ".typed_config", routes);
         SslContext tls = null;
-        if (chain.hasTransportSocket()) {
-            String tsPath = chainPath + ".transport_socket";
+        String tsPath = chainPath + ".transport_socket";
+        if (chain.hasTransportSocket() && !chain.getTransportSocket().getName().equals(BootstrapFields.RAW_BUFFER)) {
             TransportSocket ts = chain.getTransportSocket();
-            requireExtension(ts.getName(), BootstrapFields.TLS, tsPath);
+            requireExtension(ts.getName(), BootstrapFields.TLS, tsPath, BootstrapFields.RAW_BUFFER);
             DownstreamTlsContext ctx = unpack(ts.hasTypedConfig(), ts.getTypedConfig(),
                     DownstreamTlsContext.getDefaultInstance(), tsPath + ".typed_config");
             List<String> alpn = switch (http.codec()) {
@@ -309,9 +387,27 @@ final class SnapshotBuilder {
                 case HTTP1 -> List.of(HTTP11);
                 case HTTP2 -> List.of(H2);
             };
-            tls = TlsContexts.server(ctx, alpn, tsPath + ".typed_config");
+            tls = TlsContexts.server(ctx, alpn, tsPath + ".typed_config", refs);
+        } else if (chain.hasTransportSocket()) {
+            rawBuffer(chain.getTransportSocket(), tsPath);
         }
-        return new ListenerSpec(l.getName(), address, http, tls);
+        if (match == FilterChainSpec.TransportProtocol.TLS && tls == null) {
+            throw new ConfigException(tsPath, "a chain matching transport_protocol \"tls\" needs a "
+                    + BootstrapFields.TLS + " transport_socket (Weft terminates TLS)");
+        }
+        if (match == FilterChainSpec.TransportProtocol.RAW_BUFFER && tls != null) {
+            throw new ConfigException(tsPath, "a chain matching transport_protocol \"raw_buffer\" serves plaintext; "
+                    + "it cannot have a " + BootstrapFields.TLS + " transport_socket");
+        }
+        String name = chain.getName().isEmpty() ? "#" + index : chain.getName();
+        return new FilterChainSpec(name, match, http, tls);
+    }
+
+    /** A raw_buffer transport socket: plaintext, its typed_config (if any) an empty RawBuffer. */
+    private void rawBuffer(TransportSocket ts, String path) throws ConfigException {
+        if (ts.hasTypedConfig()) {
+            unpack(true, ts.getTypedConfig(), RawBuffer.getDefaultInstance(), path + ".typed_config");
+        }
     }
 
     private HttpSettings http(HttpConnectionManager h, String path, Routes routing) throws ConfigException {
@@ -496,7 +592,7 @@ final class SnapshotBuilder {
     // ---- clusters
 
     @SuppressWarnings("deprecation") // dns_refresh_rate: deprecated in Envoy, still the common way to set it
-    private ClusterSpec cluster(Cluster c, String path, Eds eds) throws ConfigException {
+    private ClusterSpec cluster(Cluster c, String path, Eds eds, TlsContexts.SecretRefs refs) throws ConfigException {
         DiscoveryType type = switch (c.getType()) {
             case STATIC -> DiscoveryType.STATIC;
             case STRICT_DNS -> DiscoveryType.STRICT_DNS;
@@ -537,28 +633,50 @@ final class SnapshotBuilder {
         }
 
         Protocol protocol = protocol(c, path);
-        SslContext tls = null;
-        String sni = null;
-        if (c.hasTransportSocket()) {
-            String tsPath = path + ".transport_socket";
-            TransportSocket ts = c.getTransportSocket();
-            requireExtension(ts.getName(), BootstrapFields.TLS, tsPath);
-            UpstreamTlsContext ctx = unpack(ts.hasTypedConfig(), ts.getTypedConfig(),
-                    UpstreamTlsContext.getDefaultInstance(), tsPath + ".typed_config");
-            List<String> alpn = switch (protocol.protocol) {
-                case ALPN -> List.of(H2, HTTP11);
-                case HTTP2 -> List.of(H2);
-                case HTTP1 -> List.of(HTTP11);
-            };
-            tls = TlsContexts.client(ctx, alpn, tsPath + ".typed_config");
-            sni = ctx.getSni().isEmpty() ? null : ctx.getSni();
-        } else if (protocol.protocol == UpstreamProtocol.ALPN) {
+        List<String> alpn = switch (protocol.protocol) {
+            case ALPN -> List.of(H2, HTTP11);
+            case HTTP2 -> List.of(H2);
+            case HTTP1 -> List.of(HTTP11);
+        };
+        UpstreamTransport transport = c.hasTransportSocket()
+                ? upstreamTransport(c.getTransportSocket(), alpn, path + ".transport_socket", refs)
+                : UpstreamTransport.PLAINTEXT;
+        List<ClusterSpec.TransportSocketMatch> matches = new ArrayList<>();
+        Set<String> matchNames = new HashSet<>();
+        for (int i = 0; i < c.getTransportSocketMatchesCount(); i++) {
+            Cluster.TransportSocketMatch m = c.getTransportSocketMatches(i);
+            String mPath = path + ".transport_socket_matches[" + i + "]";
+            requireName(m.getName(), mPath);
+            if (!matchNames.add(m.getName())) {
+                throw new ConfigException(mPath + ".name", "duplicate transport socket match name \"" + m.getName() + "\"");
+            }
+            if (!m.hasTransportSocket()) {
+                throw new ConfigException(mPath + ".transport_socket", "is required");
+            }
+            matches.add(new ClusterSpec.TransportSocketMatch(m.getName(), m.getMatch(),
+                    upstreamTransport(m.getTransportSocket(), alpn, mPath + ".transport_socket", refs)));
+        }
+        if (protocol.protocol == UpstreamProtocol.ALPN
+                && (!transport.isTls() || matches.stream().anyMatch(m -> !m.transport().isTls()))) {
             throw new ConfigException(protocol.alpnPath, "needs a TLS transport_socket on the cluster (ALPN is negotiated in TLS)");
         }
         int bufferLimit = c.hasPerConnectionBufferLimitBytes()
                 ? saturatedInt(c.getPerConnectionBufferLimitBytes()) : DEFAULT_BUFFER_LIMIT_BYTES;
         return new ClusterSpec(c.getName(), type, endpoints, c, connectTimeout, protocol.idleTimeoutMillis,
-                protocol.maxRequestsPerConnection, protocol.protocol, tls, sni, dnsRefresh, bufferLimit);
+                protocol.maxRequestsPerConnection, protocol.protocol, transport, matches, dnsRefresh, bufferLimit);
+    }
+
+    /** A cluster's (or a transport_socket_matches entry's) transport socket: TLS or raw_buffer. */
+    private UpstreamTransport upstreamTransport(TransportSocket ts, List<String> alpn, String tsPath,
+            TlsContexts.SecretRefs refs) throws ConfigException {
+        if (ts.getName().equals(BootstrapFields.RAW_BUFFER)) {
+            rawBuffer(ts, tsPath);
+            return UpstreamTransport.PLAINTEXT;
+        }
+        requireExtension(ts.getName(), BootstrapFields.TLS, tsPath, BootstrapFields.RAW_BUFFER);
+        UpstreamTlsContext ctx = unpack(ts.hasTypedConfig(), ts.getTypedConfig(),
+                UpstreamTlsContext.getDefaultInstance(), tsPath + ".typed_config");
+        return TlsContexts.client(ctx, alpn, tsPath + ".typed_config", refs);
     }
 
     /** An EDS cluster's endpoints: its ClusterLoadAssignment's, none while that has not arrived. */
@@ -618,7 +736,16 @@ final class SnapshotBuilder {
                     case UNHEALTHY, DRAINING, TIMEOUT, DEGRADED -> false;
                     default -> true;
                 };
-                endpoints.add(new EndpointSpec(sa.getAddress(), sa.getPortValue(), weight, locality.getPriority(), healthy));
+                Struct transportSocketMatch = Struct.getDefaultInstance();
+                for (Map.Entry<String, Struct> m : lb.getMetadata().getFilterMetadataMap().entrySet()) {
+                    if (!m.getKey().equals(BootstrapFields.TRANSPORT_SOCKET_MATCH)) {
+                        throw new ConfigException(lbPath + ".metadata.filter_metadata[\"" + m.getKey() + "\"]",
+                                "is not supported by Weft (supported: " + BootstrapFields.TRANSPORT_SOCKET_MATCH + ")");
+                    }
+                    transportSocketMatch = m.getValue();
+                }
+                endpoints.add(new EndpointSpec(sa.getAddress(), sa.getPortValue(), weight, locality.getPriority(), healthy,
+                        transportSocketMatch));
             }
         }
         if (type == DiscoveryType.LOGICAL_DNS && endpoints.size() != 1) {
@@ -717,10 +844,12 @@ final class SnapshotBuilder {
         }
     }
 
-    private static void requireExtension(String name, String expected, String path) throws ConfigException {
+    private static void requireExtension(String name, String expected, String path, String... alsoSupported)
+            throws ConfigException {
         if (!name.equals(expected)) {
+            String supported = alsoSupported.length == 0 ? expected : expected + ", " + String.join(", ", alsoSupported);
             throw new ConfigException(path + ".name", (name.isEmpty() ? "is required" : name + " is not supported by Weft")
-                    + " (supported: " + expected + ")");
+                    + " (supported: " + supported + ")");
         }
     }
 

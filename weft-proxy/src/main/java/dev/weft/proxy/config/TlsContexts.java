@@ -1,321 +1,259 @@
 package dev.weft.proxy.config;
 
-import io.envoyproxy.envoy.config.core.v3.DataSource;
+import com.google.protobuf.Message;
+import dev.weft.proxy.tls.CertificateSecret;
+import dev.weft.proxy.tls.ContextCache;
+import dev.weft.proxy.tls.SanMatcher;
+import dev.weft.proxy.tls.SecretStore;
+import dev.weft.proxy.tls.Secrets;
+import dev.weft.proxy.tls.TlsContextFactory;
+import dev.weft.proxy.tls.TlsSettings;
+import dev.weft.proxy.tls.ValidationSecret;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext;
-import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsCertificate;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SdsSecretConfig;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsParameters;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsParameters.TlsProtocol;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
-import io.netty.handler.ssl.ApplicationProtocolConfig;
-import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
-import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
-import java.security.PrivateKey;
-import java.security.Signature;
-import java.security.cert.CertificateException;
-import java.security.cert.CertificateFactory;
-import java.security.cert.X509Certificate;
-import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Base64;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import javax.net.ssl.SSLException;
 
 /**
- * Builds Netty TLS contexts (JDK provider) from Envoy's Downstream/UpstreamTlsContext, reading
- * PEM certificates and keys from their DataSources. Errors name the field path and the file.
+ * Builds TLS contexts from Envoy's Downstream/UpstreamTlsContext: certificates inline (PEM DataSources) or by SDS
+ * name ({@code tls_certificate_sds_secret_configs}), peer validation inline ({@code validation_context}: trusted_ca
+ * or the SPIFFE validator) or by SDS name ({@code validation_context_sds_secret_config},
+ * {@code combined_validation_context} with SAN matchers in its default context), {@code tls_params} (TLS 1.2 and
+ * 1.3 only) and ALPN. SDS names are resolved at each handshake ({@link SecretStore}); the build records which
+ * names are used and which are still missing. Errors name the field path and the file.
  */
 final class TlsContexts {
-    private static final Pattern PEM = Pattern.compile(
-            "-----BEGIN ([A-Z0-9 ]+)-----([A-Za-z0-9+/=\\s]*)-----END \\1-----");
-    // DER prefixes of the AlgorithmIdentifiers a PKCS#1 or SEC1 key is wrapped in to make it PKCS#8.
-    private static final byte[] RSA_ALGORITHM = {0x30, 0x0d, 0x06, 0x09, 0x2a, (byte) 0x86, 0x48, (byte) 0x86,
-            (byte) 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00};
-    private static final byte[] EC_PUBLIC_KEY_OID = {0x06, 0x07, 0x2a, (byte) 0x86, 0x48, (byte) 0xce, 0x3d, 0x02, 0x01};
-    private static final byte[] VERSION_0 = {0x02, 0x01, 0x00};
+    private static final String TLS12 = "TLSv1.2";
+    private static final String TLS13 = "TLSv1.3";
 
     private TlsContexts() {}
 
     /**
-     * A server context for a listener.
+     * What a build resolves SDS names against: the proxy's store (local and static secrets, and what SDS
+     * delivered before) and the SDS resources of the candidate being built; and what it found.
+     */
+    static final class SecretRefs {
+        final SecretStore store;
+        private final Map<String, Secret> xds;
+        final SslProvider provider;
+        /** Every secret name a listener or cluster uses. */
+        final Set<String> referenced = new TreeSet<>();
+        /** Names used but available from no source yet: the snapshot warms until they arrive. */
+        final Set<String> missing = new TreeSet<>();
+
+        SecretRefs(SecretStore store, Map<String, Secret> xds, SslProvider provider) {
+            this.store = store;
+            this.xds = xds;
+            this.provider = provider;
+        }
+
+        /** Records a use of {@code name}; when it is available, it must be a certificate or a validation context. */
+        void require(String name, boolean certificate, String path) throws ConfigException {
+            referenced.add(name);
+            Boolean isCertificate = null;
+            if (store.isStaticOrLocal(name)) {
+                isCertificate = store.get(name) instanceof CertificateSecret;
+            } else if (xds.containsKey(name)) {
+                isCertificate = xds.get(name).hasTlsCertificate();
+            }
+            if (isCertificate == null) {
+                missing.add(name);
+            } else if (isCertificate != certificate) {
+                throw new ConfigException(path, "secret \"" + name + "\" is a " + (isCertificate ? "tls_certificate"
+                        : "validation_context") + ", not a " + (certificate ? "tls_certificate" : "validation_context"));
+            }
+        }
+    }
+
+    /** Cache key of a context that holds no inline material (SDS only): its config decides it entirely. */
+    private record CacheKey(boolean server, Message config, List<String> alpn, SslProvider provider) {}
+
+    /**
+     * A server context for a listener's filter chain.
      *
      * @param path        path of the DownstreamTlsContext
-     * @param defaultAlpn protocols offered when common_tls_context.alpn_protocols is empty
+     * @param defaultAlpn protocols accepted when common_tls_context.alpn_protocols is empty
      */
-    static SslContext server(DownstreamTlsContext tls, List<String> defaultAlpn, String path) throws ConfigException {
+    static SslContext server(DownstreamTlsContext tls, List<String> defaultAlpn, String path, SecretRefs refs)
+            throws ConfigException {
         CommonTlsContext common = tls.getCommonTlsContext();
         String commonPath = path + ".common_tls_context";
-        if (common.getTlsCertificatesCount() != 1) {
-            throw new ConfigException(commonPath + ".tls_certificates",
-                    "exactly one certificate is required, got " + common.getTlsCertificatesCount());
-        }
-        KeyPair pair = keyPair(common.getTlsCertificates(0), commonPath + ".tls_certificates[0]");
-        SslContextBuilder builder = SslContextBuilder.forServer(pair.key, pair.chain)
-                .sslProvider(SslProvider.JDK)
-                .applicationProtocolConfig(alpn(common, defaultAlpn));
         boolean require = tls.hasRequireClientCertificate() && tls.getRequireClientCertificate().getValue();
-        if (common.getValidationContext().hasTrustedCa()) {
-            builder.trustManager(certificates(common.getValidationContext().getTrustedCa(),
-                    commonPath + ".validation_context.trusted_ca"));
-            // As Envoy: with a trusted CA a client certificate is verified when presented, and required only on request.
-            builder.clientAuth(require ? ClientAuth.REQUIRE : ClientAuth.OPTIONAL);
-        } else if (require) {
-            throw new ConfigException(path + ".require_client_certificate",
-                    "needs common_tls_context.validation_context.trusted_ca to verify client certificates");
+        TlsSettings settings = settings(common, defaultAlpn, commonPath, require, refs);
+        if (!settings.hasCertificate()) {
+            throw new ConfigException(commonPath + ".tls_certificates", "exactly one certificate is required, got 0 "
+                    + "(or name one in tls_certificate_sds_secret_configs)");
         }
-        return build(builder, path);
+        if (require && !settings.verifiesPeer()) {
+            throw new ConfigException(path + ".require_client_certificate",
+                    "needs common_tls_context.validation_context.trusted_ca (or a validation context secret) "
+                            + "to verify client certificates");
+        }
+        ContextCache.Builder build = () -> {
+            try {
+                return TlsContextFactory.server(settings, refs.store, refs.provider);
+            } catch (SSLException | RuntimeException e) {
+                throw new ConfigException(path, "cannot build the TLS context: " + e.getMessage(), e);
+            }
+        };
+        return settings.certificate() == null && settings.validation() == null
+                ? refs.store.contexts().get(new CacheKey(true, tls, settings.alpn(), refs.provider), build)
+                : build.build();
     }
 
     /**
-     * A client context for a cluster. Without a trusted CA the server certificate is not verified,
-     * as Envoy does without a validation_context; the host name is never checked against it, since
-     * Envoy checks subject alt names only when match_typed_subject_alt_names asks to.
+     * A client context for a cluster (or one of its transport_socket_matches). Without a validation context the
+     * server certificate is not verified, as Envoy does; the host name is never checked against it, since Envoy
+     * checks subject alt names only when match_typed_subject_alt_names asks to.
      *
      * @param path        path of the UpstreamTlsContext
      * @param defaultAlpn protocols offered when common_tls_context.alpn_protocols is empty
      */
-    static SslContext client(UpstreamTlsContext tls, List<String> defaultAlpn, String path) throws ConfigException {
+    static UpstreamTransport client(UpstreamTlsContext tls, List<String> defaultAlpn, String path, SecretRefs refs)
+            throws ConfigException {
         CommonTlsContext common = tls.getCommonTlsContext();
-        String commonPath = path + ".common_tls_context";
-        SslContextBuilder builder = SslContextBuilder.forClient()
-                .sslProvider(SslProvider.JDK)
-                .endpointIdentificationAlgorithm(null)
-                .applicationProtocolConfig(alpn(common, defaultAlpn));
-        if (common.getValidationContext().hasTrustedCa()) {
-            builder.trustManager(certificates(common.getValidationContext().getTrustedCa(),
-                    commonPath + ".validation_context.trusted_ca"));
-        } else {
-            builder.trustManager(InsecureTrustManagerFactory.INSTANCE);
-        }
+        TlsSettings settings = settings(common, defaultAlpn, path + ".common_tls_context", false, refs);
+        ContextCache.Builder build = () -> {
+            try {
+                return TlsContextFactory.client(settings, refs.store, refs.provider);
+            } catch (SSLException | RuntimeException e) {
+                throw new ConfigException(path, "cannot build the TLS context: " + e.getMessage(), e);
+            }
+        };
+        SslContext context = settings.certificate() == null && settings.validation() == null
+                ? refs.store.contexts().get(new CacheKey(false, tls, settings.alpn(), refs.provider), build)
+                : build.build();
+        return new UpstreamTransport(context, tls.getSni().isEmpty() ? null : tls.getSni());
+    }
+
+    private static TlsSettings settings(CommonTlsContext common, List<String> defaultAlpn, String path,
+            boolean requireClientCertificate, SecretRefs refs) throws ConfigException {
+        // the certificate: inline or by SDS name, at most one
+        CertificateSecret certificate = null;
+        String certificateSecret = null;
         if (common.getTlsCertificatesCount() > 1) {
-            throw new ConfigException(commonPath + ".tls_certificates",
+            throw new ConfigException(path + ".tls_certificates",
                     "at most one certificate is supported, got " + common.getTlsCertificatesCount());
         }
+        if (common.getTlsCertificateSdsSecretConfigsCount() > 1) {
+            throw new ConfigException(path + ".tls_certificate_sds_secret_configs",
+                    "at most one certificate secret is supported, got " + common.getTlsCertificateSdsSecretConfigsCount());
+        }
+        if (common.getTlsCertificatesCount() == 1 && common.getTlsCertificateSdsSecretConfigsCount() == 1) {
+            throw new ConfigException(path + ".tls_certificate_sds_secret_configs", "cannot be combined with tls_certificates");
+        }
         if (common.getTlsCertificatesCount() == 1) {
-            KeyPair pair = keyPair(common.getTlsCertificates(0), commonPath + ".tls_certificates[0]");
-            builder.keyManager(pair.key, pair.chain);
+            certificate = Secrets.certificate("tls_certificates[0]", common.getTlsCertificates(0), path + ".tls_certificates[0]");
+        } else if (common.getTlsCertificateSdsSecretConfigsCount() == 1) {
+            String p = path + ".tls_certificate_sds_secret_configs[0]";
+            certificateSecret = sdsName(common.getTlsCertificateSdsSecretConfigs(0), p);
+            refs.require(certificateSecret, true, p + ".name");
         }
-        return build(builder, path);
-    }
 
-    private static ApplicationProtocolConfig alpn(CommonTlsContext common, List<String> defaults) {
-        List<String> protocols = common.getAlpnProtocolsCount() > 0 ? common.getAlpnProtocolsList() : defaults;
-        // The JDK provider supports only these two failure behaviours; a peer without ALPN gets HTTP/1.1.
-        return new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
-                ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
-                ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, protocols);
-    }
-
-    private static SslContext build(SslContextBuilder builder, String path) throws ConfigException {
-        try {
-            return builder.build();
-        } catch (SSLException | RuntimeException e) {
-            throw new ConfigException(path, "cannot build the TLS context: " + e.getMessage(), e);
+        // the peer validation: inline, by SDS name, or both combined (SAN matchers inline, roots by SDS)
+        ValidationSecret validation = null;
+        String validationSecret = null;
+        List<SanMatcher> sans = new ArrayList<>();
+        int kinds = (common.hasValidationContext() ? 1 : 0) + (common.hasValidationContextSdsSecretConfig() ? 1 : 0)
+                + (common.hasCombinedValidationContext() ? 1 : 0);
+        if (kinds > 1) {
+            throw new ConfigException(path, "only one of validation_context, validation_context_sds_secret_config, "
+                    + "combined_validation_context may be set");
         }
-    }
-
-    private record KeyPair(PrivateKey key, X509Certificate[] chain) {}
-
-    private static KeyPair keyPair(TlsCertificate cert, String path) throws ConfigException {
-        if (!cert.hasCertificateChain()) {
-            throw new ConfigException(path + ".certificate_chain", "is required");
-        }
-        if (!cert.hasPrivateKey()) {
-            throw new ConfigException(path + ".private_key", "is required");
-        }
-        X509Certificate[] chain = certificates(cert.getCertificateChain(), path + ".certificate_chain");
-        PrivateKey key = privateKey(cert.getPrivateKey(), path + ".private_key");
-        if (!matches(key, chain[0])) {
-            throw new ConfigException(path + ".private_key", "does not match the first certificate of "
-                    + describe(cert.getCertificateChain()));
-        }
-        return new KeyPair(key, chain);
-    }
-
-    /** The certificates of a PEM bundle, in order; at least one. */
-    static X509Certificate[] certificates(DataSource source, String path) throws ConfigException {
-        String pem = read(source, path);
-        List<X509Certificate> certs = new ArrayList<>();
-        try {
-            CertificateFactory factory = CertificateFactory.getInstance("X.509");
-            for (Block b : blocks(pem, source, path)) {
-                if (b.label.equals("CERTIFICATE")) {
-                    certs.add((X509Certificate) factory.generateCertificate(new ByteArrayInputStream(b.der)));
-                }
+        if (common.hasValidationContext() && !common.getValidationContext().getAllFields().isEmpty()) {
+            CertificateValidationContext v = common.getValidationContext();
+            String p = path + ".validation_context";
+            validation = Secrets.validation("validation_context", v, p);
+            sans.addAll(sanMatchers(v, p));
+        } else if (common.hasValidationContextSdsSecretConfig()) {
+            String p = path + ".validation_context_sds_secret_config";
+            validationSecret = sdsName(common.getValidationContextSdsSecretConfig(), p);
+            refs.require(validationSecret, false, p + ".name");
+        } else if (common.hasCombinedValidationContext()) {
+            var combined = common.getCombinedValidationContext();
+            String p = path + ".combined_validation_context";
+            if (!combined.hasValidationContextSdsSecretConfig()) {
+                throw new ConfigException(p + ".validation_context_sds_secret_config", "is required");
             }
-        } catch (CertificateException e) {
-            throw new ConfigException(path, "bad PEM certificate in " + describe(source) + ": " + e.getMessage(), e);
-        }
-        if (certs.isEmpty()) {
-            throw new ConfigException(path, "no PEM certificate in " + describe(source));
-        }
-        return certs.toArray(new X509Certificate[0]);
-    }
-
-    private static PrivateKey privateKey(DataSource source, String path) throws ConfigException {
-        for (Block b : blocks(read(source, path), source, path)) {
-            byte[] pkcs8;
-            switch (b.label) {
-                case "PRIVATE KEY" -> pkcs8 = b.der;
-                case "RSA PRIVATE KEY" -> pkcs8 = sequence(VERSION_0, RSA_ALGORITHM, tlv(0x04, b.der));
-                case "EC PRIVATE KEY" -> pkcs8 = sec1ToPkcs8(b.der, source, path);
-                case "ENCRYPTED PRIVATE KEY" -> throw new ConfigException(path,
-                        "the private key in " + describe(source) + " is encrypted; Weft needs an unencrypted key");
-                default -> {
-                    continue;
-                }
+            CertificateValidationContext d = combined.getDefaultValidationContext();
+            String dp = p + ".default_validation_context";
+            if (d.hasTrustedCa() || d.hasCustomValidatorConfig()) {
+                throw new ConfigException(dp + (d.hasTrustedCa() ? ".trusted_ca" : ".custom_validator_config"),
+                        "is not supported by Weft here: the roots come from the secret named by "
+                                + "validation_context_sds_secret_config");
             }
-            for (String algorithm : new String[] {"RSA", "EC", "EdDSA"}) {
-                try {
-                    return KeyFactory.getInstance(algorithm).generatePrivate(new PKCS8EncodedKeySpec(pkcs8));
-                } catch (GeneralSecurityException | IllegalArgumentException e) {
-                    // not a key of this algorithm: try the next one
-                }
-            }
-            throw new ConfigException(path, "bad PEM private key in " + describe(source)
-                    + " (expected an RSA, EC or EdDSA key)");
+            sans.addAll(sanMatchers(d, dp));
+            String sp = p + ".validation_context_sds_secret_config";
+            validationSecret = sdsName(combined.getValidationContextSdsSecretConfig(), sp);
+            refs.require(validationSecret, false, sp + ".name");
         }
-        throw new ConfigException(path, "no PEM private key in " + describe(source));
+        List<String> alpn = common.getAlpnProtocolsCount() > 0 ? common.getAlpnProtocolsList() : defaultAlpn;
+        return new TlsSettings(certificateSecret, certificate, validationSecret, validation, sans,
+                protocols(common.getTlsParams(), path + ".tls_params"), alpn, requireClientCertificate);
     }
 
-    /** Wraps a SEC1 ECPrivateKey into PKCS#8, taking the curve from its [0] parameters. */
-    private static byte[] sec1ToPkcs8(byte[] sec1, DataSource source, String path) throws ConfigException {
-        try {
-            int[] outer = header(sec1, 0);
-            int pos = outer[0];
-            int end = outer[0] + outer[1];
-            while (pos < end) {
-                int[] h = header(sec1, pos);
-                if ((sec1[pos] & 0xff) == 0xa0) {
-                    byte[] curve = Arrays.copyOfRange(sec1, h[0], h[0] + h[1]);
-                    return sequence(VERSION_0, tlv(0x30, concat(EC_PUBLIC_KEY_OID, curve)), tlv(0x04, sec1));
-                }
-                pos = h[0] + h[1];
-            }
-        } catch (ArrayIndexOutOfBoundsException e) {
-            throw new ConfigException(path, "bad EC PRIVATE KEY in " + describe(source), e);
-        }
-        throw new ConfigException(path, "the EC PRIVATE KEY in " + describe(source) + " does not name its curve");
-    }
-
-    /** {content offset, content length} of the DER element at {@code pos}. */
-    private static int[] header(byte[] der, int pos) {
-        int len = der[pos + 1] & 0xff;
-        int offset = pos + 2;
-        if (len >= 0x80) {
-            int n = len & 0x7f;
-            len = 0;
-            for (int i = 0; i < n; i++) {
-                len = (len << 8) | (der[offset++] & 0xff);
-            }
-        }
-        if (offset + len > der.length) {
-            throw new ArrayIndexOutOfBoundsException(offset + len);
-        }
-        return new int[] {offset, len};
-    }
-
-    private static byte[] sequence(byte[]... parts) {
-        return tlv(0x30, concat(parts));
-    }
-
-    private static byte[] tlv(int tag, byte[] content) {
-        int n = content.length;
-        byte[] len = n < 0x80 ? new byte[] {(byte) n}
-                : n < 0x100 ? new byte[] {(byte) 0x81, (byte) n}
-                : n < 0x10000 ? new byte[] {(byte) 0x82, (byte) (n >> 8), (byte) n}
-                : new byte[] {(byte) 0x83, (byte) (n >> 16), (byte) (n >> 8), (byte) n};
-        return concat(new byte[] {(byte) tag}, len, content);
-    }
-
-    private static byte[] concat(byte[]... parts) {
-        int n = 0;
-        for (byte[] p : parts) {
-            n += p.length;
-        }
-        byte[] out = new byte[n];
-        int pos = 0;
-        for (byte[] p : parts) {
-            System.arraycopy(p, 0, out, pos, p.length);
-            pos += p.length;
+    private static List<SanMatcher> sanMatchers(CertificateValidationContext v, String path) throws ConfigException {
+        List<SanMatcher> out = new ArrayList<>();
+        for (int i = 0; i < v.getMatchTypedSubjectAltNamesCount(); i++) {
+            out.add(SanMatcher.compile(v.getMatchTypedSubjectAltNames(i), path + ".match_typed_subject_alt_names[" + i + "]"));
         }
         return out;
     }
 
-    /** Whether {@code key} belongs to {@code cert}: signs a probe and verifies it with the certificate. */
-    private static boolean matches(PrivateKey key, X509Certificate cert) {
-        String algorithm = switch (key.getAlgorithm()) {
-            case "RSA" -> "SHA256withRSA";
-            case "EC" -> "SHA256withECDSA";
-            default -> key.getAlgorithm();
-        };
-        try {
-            byte[] probe = "weft".getBytes(StandardCharsets.US_ASCII);
-            Signature signer = Signature.getInstance(algorithm);
-            signer.initSign(key);
-            signer.update(probe);
-            byte[] signature = signer.sign();
-            Signature verifier = Signature.getInstance(algorithm);
-            verifier.initVerify(cert.getPublicKey());
-            verifier.update(probe);
-            return verifier.verify(signature);
-        } catch (GeneralSecurityException e) {
-            return false;
+    /** The name of an SdsSecretConfig whose sds_config is absent (a static or local secret) or {@code ads: {}}. */
+    private static String sdsName(SdsSecretConfig sds, String path) throws ConfigException {
+        if (sds.getName().isEmpty()) {
+            throw new ConfigException(path + ".name", "is required");
         }
+        if (sds.hasSdsConfig()) {
+            SnapshotBuilder.requireAds(true, sds.getSdsConfig(), path + ".sds_config");
+        }
+        return sds.getName();
     }
 
-    private record Block(String label, byte[] der) {}
-
-    private static List<Block> blocks(String pem, DataSource source, String path) throws ConfigException {
-        List<Block> blocks = new ArrayList<>();
-        Matcher m = PEM.matcher(pem);
-        while (m.find()) {
-            try {
-                blocks.add(new Block(m.group(1), Base64.getMimeDecoder().decode(m.group(2))));
-            } catch (IllegalArgumentException e) {
-                throw new ConfigException(path, "bad base64 in the " + m.group(1) + " of " + describe(source), e);
-            }
+    /**
+     * The TLS versions to enable, newest first: from tls_params, TLS 1.2 to 1.3 by default. Versions below 1.2
+     * are refused as a config error rather than silently raised.
+     */
+    static List<String> protocols(TlsParameters params, String path) throws ConfigException {
+        int min = version(params.getTlsMinimumProtocolVersion(), 2, path + ".tls_minimum_protocol_version");
+        int max = version(params.getTlsMaximumProtocolVersion(), 3, path + ".tls_maximum_protocol_version");
+        if (min > max) {
+            throw new ConfigException(path + ".tls_minimum_protocol_version", params.getTlsMinimumProtocolVersion()
+                    + " is above tls_maximum_protocol_version " + params.getTlsMaximumProtocolVersion());
         }
-        return blocks;
+        List<String> out = new ArrayList<>(2);
+        if (max >= 3) {
+            out.add(TLS13);
+        }
+        if (min <= 2) {
+            out.add(TLS12);
+        }
+        return out;
     }
 
-    private static String read(DataSource source, String path) throws ConfigException {
-        switch (source.getSpecifierCase()) {
-            case FILENAME -> {
-                try {
-                    // Latin-1 decodes any bytes; a file that is not PEM then fails as "no PEM ... in <file>".
-                    return Files.readString(Path.of(source.getFilename()), StandardCharsets.ISO_8859_1);
-                } catch (IOException e) {
-                    throw new ConfigException(path + ".filename",
-                            "cannot read " + source.getFilename() + ": " + BootstrapLoader.describe(e), e);
-                }
-            }
-            case INLINE_STRING -> {
-                return source.getInlineString();
-            }
-            case INLINE_BYTES -> {
-                return source.getInlineBytes().toString(StandardCharsets.ISO_8859_1);
-            }
-            default -> throw new ConfigException(path, "filename, inline_string or inline_bytes is required");
-        }
-    }
-
-    private static String describe(DataSource source) {
-        return switch (source.getSpecifierCase()) {
-            case FILENAME -> source.getFilename();
-            case INLINE_BYTES -> "inline_bytes";
-            default -> "inline_string";
+    /** The minor version of TLS 1.x, {@code auto} for TLS_AUTO. */
+    private static int version(TlsProtocol p, int auto, String path) throws ConfigException {
+        return switch (p) {
+            case TLS_AUTO -> auto;
+            case TLSv1_2 -> 2;
+            case TLSv1_3 -> 3;
+            case TLSv1_0, TLSv1_1 -> throw new ConfigException(path, p + " is refused: Weft negotiates TLS 1.2 and "
+                    + "TLS 1.3 only (use TLSv1_2, TLSv1_3 or TLS_AUTO)");
+            default -> throw new ConfigException(path, "value " + p.getNumber() + " is not supported "
+                    + "(expected: TLS_AUTO, TLSv1_2 or TLSv1_3)");
         };
     }
 }

@@ -4,6 +4,7 @@ import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -16,16 +17,24 @@ public record XdsResources(
         Map<String, Listener> listeners,
         Map<String, RouteConfiguration> routes,
         Map<String, Cluster> clusters,
-        Map<String, ClusterLoadAssignment> endpoints) {
+        Map<String, ClusterLoadAssignment> endpoints,
+        Map<String, Secret> secrets) {
 
     /** No resources at all. */
-    public static final XdsResources EMPTY = new XdsResources(Map.of(), Map.of(), Map.of(), Map.of());
+    public static final XdsResources EMPTY = new XdsResources(Map.of(), Map.of(), Map.of(), Map.of(), Map.of());
 
     public XdsResources {
         listeners = copy(listeners);
         routes = copy(routes);
         clusters = copy(clusters);
         endpoints = copy(endpoints);
+        secrets = copy(secrets);
+    }
+
+    /** Resources without secrets (SDS). */
+    public XdsResources(Map<String, Listener> listeners, Map<String, RouteConfiguration> routes,
+            Map<String, Cluster> clusters, Map<String, ClusterLoadAssignment> endpoints) {
+        this(listeners, routes, clusters, endpoints, Map.of());
     }
 
     private static <T> Map<String, T> copy(Map<String, T> m) {

@@ -38,6 +38,8 @@ public final class Http1ServerHandler extends ChannelInboundHandlerAdapter imple
     private static final long LINGER_MILLIS = 2000;
 
     private final LiveListener listener;
+    /** The listener's filter chain this connection was accepted on. */
+    private final int chain;
     private final StrictHttp1RequestDecoder decoder;
     private final boolean secure;
     private final ConnectionTracker tracker;
@@ -51,8 +53,9 @@ public final class Http1ServerHandler extends ChannelInboundHandlerAdapter imple
     private boolean reading;
     private boolean http10;
 
-    public Http1ServerHandler(LiveListener listener, StrictHttp1RequestDecoder decoder, boolean secure) {
+    public Http1ServerHandler(LiveListener listener, int chain, StrictHttp1RequestDecoder decoder, boolean secure) {
         this.listener = listener;
+        this.chain = chain;
         this.decoder = decoder;
         this.secure = secure;
         this.tracker = listener.tracker();
@@ -84,7 +87,7 @@ public final class Http1ServerHandler extends ChannelInboundHandlerAdapter imple
             http10 = req.protocolVersion().equals(HttpVersion.HTTP_1_0);
             // each request takes the listener's current context: after a config update, the next
             // request on a kept-alive connection uses the new routes
-            current = new Exchange(listener.context(), this, channel.remoteAddress());
+            current = new Exchange(listener.context(chain), this, channel.remoteAddress());
             tracker.requestStarted();
             current.onRequest(msg);
         } else if (current != null) {
@@ -102,7 +105,7 @@ public final class Http1ServerHandler extends ChannelInboundHandlerAdapter imple
         }
         releaseQueued();
         WeftError error = bad.status() == 431 ? WeftError.REQUEST_HEADERS_TOO_LARGE : WeftError.BAD_REQUEST;
-        listener.context().recordError(error);
+        listener.context(chain).recordError(error);
         FullHttpResponse r = LocalReply.create(channel.alloc(), error, bad.reason(), false, false);
         r.setStatus(io.netty.handler.codec.http.HttpResponseStatus.valueOf(bad.status()));
         r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
@@ -163,6 +166,8 @@ public final class Http1ServerHandler extends ChannelInboundHandlerAdapter imple
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof DrainEvent) {
+            // this connection alone may be drained (its filter chain changed transport): close after the response
+            keepAlive = false;
             if (current == null) {
                 ctx.close();
             }

@@ -19,6 +19,8 @@ import java.net.InetSocketAddress;
  */
 final class Http2StreamServerHandler extends ChannelInboundHandlerAdapter implements Downstream {
     private final LiveListener listener;
+    /** The listener's filter chain the connection was accepted on. */
+    private final int chain;
     private final boolean secure;
     private final ConnectionTracker tracker;
     private Channel channel;
@@ -26,8 +28,9 @@ final class Http2StreamServerHandler extends ChannelInboundHandlerAdapter implem
     private String remoteIp;
     private Exchange exchange;
 
-    Http2StreamServerHandler(LiveListener listener, boolean secure) {
+    Http2StreamServerHandler(LiveListener listener, int chain, boolean secure) {
         this.listener = listener;
+        this.chain = chain;
         this.secure = secure;
         this.tracker = listener.tracker();
     }
@@ -40,7 +43,7 @@ final class Http2StreamServerHandler extends ChannelInboundHandlerAdapter implem
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof HttpRequest && exchange == null) {
-            exchange = new Exchange(listener.context(), this, ctx.channel().parent().remoteAddress());
+            exchange = new Exchange(listener.context(chain), this, ctx.channel().parent().remoteAddress());
             tracker.requestStarted();
             exchange.onRequest(msg);
         } else if (exchange != null) {

@@ -1,10 +1,11 @@
 package dev.weft.proxy.downstream;
 
+import dev.weft.proxy.config.FilterChainSpec;
 import dev.weft.proxy.config.HttpSettings;
-import dev.weft.proxy.config.ListenerSpec;
 import dev.weft.proxy.http1.StrictHttp1RequestDecoder;
 import dev.weft.proxy.http2.ConnectionWindow;
 import dev.weft.proxy.router.ListenerContext;
+import dev.weft.proxy.tls.ValidationSecret;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -22,13 +23,21 @@ import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
+import io.netty.handler.ssl.SslHandler;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateParsingException;
+import java.security.cert.X509Certificate;
 import java.util.List;
+import javax.net.ssl.SSLPeerUnverifiedException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Builds a downstream connection's pipeline: TLS with ALPN when the listener has a TLS context;
- * otherwise HTTP/1.1, HTTP/2 with prior knowledge, or (codec AUTO) whichever the first bytes say.
+ * Builds a downstream connection's pipeline. A listener with the TLS inspector first tells a TLS
+ * connection from a plaintext one by its first bytes (a TLS record starts 0x16 0x03) and picks the filter
+ * chain for it; then, per chain: TLS with ALPN when the chain has a TLS context (the verified client
+ * certificate becomes the connection's {@link PeerIdentity}); otherwise HTTP/1.1, HTTP/2 with prior
+ * knowledge, or (codec AUTO) whichever the first bytes say.
  */
 public final class ListenerInitializer extends ChannelInitializer<Channel> {
     private static final Logger log = LoggerFactory.getLogger(ListenerInitializer.class);
@@ -58,32 +67,44 @@ public final class ListenerInitializer extends ChannelInitializer<Channel> {
 
     @Override
     protected void initChannel(Channel ch) {
-        // the connection's settings (codec, TLS, HTTP/2 windows) are those of the config current
-        // when it was accepted; each request on it takes the then-current routes
-        ListenerContext context = listener.context();
-        ListenerSpec spec = context.spec();
         listener.tracker().add(ch);
+        ListenerContext first = listener.context();
+        if (first.spec().tlsInspector()) {
+            ch.pipeline().addLast(new TransportDetector());
+        } else {
+            startChain(ch, 0, first);
+        }
+    }
+
+    /**
+     * Sets up the pipeline of filter chain {@code index}. The connection's settings (codec, TLS, HTTP/2
+     * windows) are those of the config current when its chain was chosen; each request on it takes the
+     * then-current routes.
+     */
+    private void startChain(Channel ch, int index, ListenerContext context) {
+        FilterChainSpec chain = context.chain();
+        ch.attr(LiveListener.CHAIN).set(index);
         context.connectionOpened();
         ch.closeFuture().addListener(f -> context.connectionClosed());
         ChannelPipeline p = ch.pipeline();
-        if (spec.tls() != null) {
-            p.addLast(spec.tls().newHandler(ch.alloc()), new Alpn(spec));
+        if (chain.tls() != null) {
+            p.addLast(chain.tls().newHandler(ch.alloc()), new Alpn(index, chain));
             return;
         }
-        switch (spec.http().codec()) {
-            case HTTP1 -> http1(p, spec, false);
-            case HTTP2 -> http2(p, spec, false);
-            case AUTO -> p.addLast(new PrefaceDetector(spec));
+        switch (chain.http().codec()) {
+            case HTTP1 -> http1(p, index, chain, false);
+            case HTTP2 -> http2(p, index, chain, false);
+            case AUTO -> p.addLast(new PrefaceDetector(index, chain));
         }
     }
 
-    private void http1(ChannelPipeline p, ListenerSpec spec, boolean secure) {
-        StrictHttp1RequestDecoder decoder = new StrictHttp1RequestDecoder(spec.http().maxRequestHeadersBytes());
-        p.addLast(decoder, new HttpResponseEncoder(), new Http1ServerHandler(listener, decoder, secure));
+    private void http1(ChannelPipeline p, int index, FilterChainSpec chain, boolean secure) {
+        StrictHttp1RequestDecoder decoder = new StrictHttp1RequestDecoder(chain.http().maxRequestHeadersBytes());
+        p.addLast(decoder, new HttpResponseEncoder(), new Http1ServerHandler(listener, index, decoder, secure));
     }
 
-    private void http2(ChannelPipeline p, ListenerSpec spec, boolean secure) {
-        HttpSettings s = spec.http();
+    private void http2(ChannelPipeline p, int index, FilterChainSpec chain, boolean secure) {
+        HttpSettings s = chain.http();
         Http2FrameCodec codec = Http2FrameCodecBuilder.forServer()
                 .initialSettings(Http2Settings.defaultSettings()
                         .maxConcurrentStreams(s.http2MaxConcurrentStreams())
@@ -95,18 +116,55 @@ public final class ListenerInitializer extends ChannelInitializer<Channel> {
             @Override
             protected void initChannel(Http2StreamChannel stream) {
                 stream.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(true),
-                        new Http2StreamServerHandler(listener, secure));
+                        new Http2StreamServerHandler(listener, index, secure));
             }
         }), CLOSE_ON_ERROR);
+    }
+
+    /**
+     * The TLS inspector: tells a TLS connection (a handshake record: content type 0x16, version major 0x03)
+     * from a plaintext one by its first bytes, and hands it to the filter chain matching that transport
+     * protocol; a connection no chain matches is closed. The bytes stay in the pipeline for the chain.
+     */
+    private final class TransportDetector extends ByteToMessageDecoder {
+        private static final int HANDSHAKE = 0x16;
+        private static final int TLS_MAJOR = 0x03;
+
+        @Override
+        protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+            int first = in.getUnsignedByte(in.readerIndex());
+            boolean tls;
+            if (first != HANDSHAKE) {
+                tls = false;
+            } else if (in.readableBytes() < 2) {
+                return;
+            } else {
+                tls = in.getUnsignedByte(in.readerIndex() + 1) == TLS_MAJOR;
+            }
+            // the chain is chosen by the config current now, not at accept
+            ListenerContext current = listener.context();
+            int index = current.spec().chainFor(tls);
+            if (index < 0) {
+                log.debug("connection from {} ({}) matches no filter chain of listener {}; closing",
+                        ctx.channel().remoteAddress(), tls ? "TLS" : "plaintext", current.spec().name());
+                in.skipBytes(in.readableBytes());
+                ctx.close();
+                return;
+            }
+            startChain(ctx.channel(), index, listener.context(index));
+            ctx.pipeline().remove(this);
+        }
     }
 
     /** Tells HTTP/2 prior knowledge (the connection preface) from HTTP/1.x by the first bytes. */
     private final class PrefaceDetector extends ByteToMessageDecoder {
         private final ByteBuf preface = Http2CodecUtil.connectionPrefaceBuf();
-        private final ListenerSpec spec;
+        private final int index;
+        private final FilterChainSpec chain;
 
-        PrefaceDetector(ListenerSpec spec) {
-            this.spec = spec;
+        PrefaceDetector(int index, FilterChainSpec chain) {
+            this.index = index;
+            this.chain = chain;
         }
 
         @Override
@@ -114,13 +172,13 @@ public final class ListenerInitializer extends ChannelInitializer<Channel> {
             int n = Math.min(in.readableBytes(), preface.readableBytes());
             for (int i = 0; i < n; i++) {
                 if (in.getByte(in.readerIndex() + i) != preface.getByte(i)) {
-                    http1(ctx.pipeline(), spec, false);
+                    http1(ctx.pipeline(), index, chain, false);
                     ctx.pipeline().remove(this);
                     return;
                 }
             }
             if (n == preface.readableBytes()) {
-                http2(ctx.pipeline(), spec, false);
+                http2(ctx.pipeline(), index, chain, false);
                 ctx.pipeline().remove(this);
             }
         }
@@ -131,13 +189,18 @@ public final class ListenerInitializer extends ChannelInitializer<Channel> {
         }
     }
 
-    /** Picks HTTP/2 or HTTP/1.1 from the TLS handshake's ALPN result. */
+    /**
+     * Picks HTTP/2 or HTTP/1.1 from the TLS handshake's ALPN result, after recording the verified client
+     * certificate's identity on the connection.
+     */
     private final class Alpn extends ApplicationProtocolNegotiationHandler {
-        private final ListenerSpec spec;
+        private final int index;
+        private final FilterChainSpec chain;
 
-        Alpn(ListenerSpec spec) {
+        Alpn(int index, FilterChainSpec chain) {
             super(ApplicationProtocolNames.HTTP_1_1);
-            this.spec = spec;
+            this.index = index;
+            this.chain = chain;
         }
 
         @Override
@@ -155,11 +218,36 @@ public final class ListenerInitializer extends ChannelInitializer<Channel> {
 
         @Override
         protected void configurePipeline(ChannelHandlerContext ctx, String protocol) {
+            PeerIdentity peer = peer(ctx.pipeline().get(SslHandler.class));
+            if (peer != null) {
+                // before the codecs exist, so every request (and HTTP/2 stream) of the connection sees it
+                ctx.channel().attr(PeerIdentity.KEY).set(peer);
+            }
             if (ApplicationProtocolNames.HTTP_2.equals(protocol)) {
-                http2(ctx.pipeline(), spec, true);
+                http2(ctx.pipeline(), index, chain, true);
             } else {
-                http1(ctx.pipeline(), spec, true);
+                http1(ctx.pipeline(), index, chain, true);
             }
         }
+    }
+
+    /**
+     * The client's identity after a handshake: the URI SAN of the certificate it presented, which the trust
+     * manager has verified (for SPIFFE, its one SPIFFE ID); null without a client certificate.
+     */
+    static PeerIdentity peer(SslHandler ssl) {
+        if (ssl == null) {
+            return null;
+        }
+        try {
+            Certificate[] certs = ssl.engine().getSession().getPeerCertificates();
+            if (certs.length > 0 && certs[0] instanceof X509Certificate leaf) {
+                List<String> uris = ValidationSecret.uriSans(leaf);
+                return uris.isEmpty() ? null : new PeerIdentity(uris.get(0));
+            }
+        } catch (SSLPeerUnverifiedException | CertificateParsingException e) {
+            // no client certificate (optional client auth), or none readable: no identity
+        }
+        return null;
     }
 }

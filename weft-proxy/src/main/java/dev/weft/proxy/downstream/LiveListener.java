@@ -12,23 +12,35 @@ import io.netty.handler.codec.http2.DefaultHttp2GoAwayFrame;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.util.NetUtil;
+import io.netty.util.AttributeKey;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.List;
 
 /**
- * One bound listener of a running proxy: its server channel, its connections and the context that
- * new connections and requests take. A config update that keeps the listener's name and address
- * swaps the context ({@link #update}); a request already running keeps the one it started with.
+ * One bound listener of a running proxy: its server channel, its connections and the contexts (one per
+ * filter chain) that new connections and requests take. A config update that keeps the listener's name and
+ * address swaps the contexts ({@link #update}); a request already running keeps the one it started with, and a
+ * connection whose filter chain the update removed or moved to another transport (plaintext to TLS) is drained.
  * A removed listener drains: it stops accepting, HTTP/2 clients get GOAWAY, idle HTTP/1.1
  * connections close and busy ones close after their response.
  */
 public final class LiveListener {
+    /** The index of the filter chain a connection was accepted on, once its chain is chosen. */
+    static final AttributeKey<Integer> CHAIN = AttributeKey.valueOf(LiveListener.class, "chain");
+
     private final ConnectionTracker tracker = new ConnectionTracker();
-    private volatile ListenerContext context;
+    /** One per filter chain of the spec, in its order. */
+    private volatile ListenerContext[] contexts;
     private volatile Channel channel;
 
-    private LiveListener(ListenerContext context) {
-        this.context = context;
+    private LiveListener(ListenerContext[] contexts) {
+        this.contexts = contexts;
+    }
+
+    /** As {@link #bind(List, EventLoopGroup, Transport)} for a listener of one filter chain. */
+    public static LiveListener bind(ListenerContext context, EventLoopGroup group, Transport transport) throws IOException {
+        return bind(List.of(context), group, transport);
     }
 
     /**
@@ -37,8 +49,10 @@ public final class LiveListener {
      *
      * @throws IOException naming the listener and address that could not bind
      */
-    public static LiveListener bind(ListenerContext context, EventLoopGroup group, Transport transport) throws IOException {
-        LiveListener listener = new LiveListener(context);
+    public static LiveListener bind(List<ListenerContext> contexts, EventLoopGroup group, Transport transport)
+            throws IOException {
+        ListenerContext context = contexts.get(0);
+        LiveListener listener = new LiveListener(contexts.toArray(new ListenerContext[0]));
         ServerBootstrap b = new ServerBootstrap()
                 .group(group)
                 .channel(transport.serverChannelClass())
@@ -67,12 +81,12 @@ public final class LiveListener {
     }
 
     public String name() {
-        return context.spec().name();
+        return context().spec().name();
     }
 
     /** The address this listener was configured with (port 0 when it bound an ephemeral port). */
     public InetSocketAddress configuredAddress() {
-        return context.spec().address();
+        return context().spec().address();
     }
 
     /** Where it is bound. */
@@ -80,14 +94,48 @@ public final class LiveListener {
         return (InetSocketAddress) channel.localAddress();
     }
 
-    /** The context new connections and requests take. */
+    /** The context of the first filter chain (the listener's spec and settings when it has one chain). */
     public ListenerContext context() {
-        return context;
+        return contexts[0];
     }
 
-    /** Switches new connections and requests to {@code next}, a context of the same name and address. */
-    public void update(ListenerContext next) {
-        context = next;
+    /**
+     * The context requests on a connection of filter chain {@code chain} take now. A chain an update removed
+     * gives the first chain's (the connection is being drained, see {@link #update}).
+     */
+    public ListenerContext context(int chain) {
+        ListenerContext[] c = contexts;
+        return chain < c.length ? c[chain] : c[0];
+    }
+
+    /** The contexts of every filter chain, in the spec's order. */
+    List<ListenerContext> contexts() {
+        return List.of(contexts);
+    }
+
+    /**
+     * Switches new connections and requests to {@code next}, contexts of the same name and address. Connections
+     * whose chain is gone or serves another transport now (a PERMISSIVE listener made STRICT drops its plaintext
+     * chain) are drained: they finish what runs and close.
+     */
+    public void update(List<ListenerContext> next) {
+        ListenerContext[] old = contexts;
+        contexts = next.toArray(new ListenerContext[0]);
+        for (Channel c : tracker.connections()) {
+            Integer chain = c.attr(CHAIN).get();
+            if (chain != null && (chain >= next.size() || !old[chain].chain().sameTransport(next.get(chain).chain()))) {
+                drain(c);
+            }
+        }
+    }
+
+    /** Asks one connection to finish: GOAWAY on HTTP/2, close-when-idle on HTTP/1.1. */
+    private static void drain(Channel c) {
+        if (c.pipeline().get(Http2FrameCodec.class) != null) {
+            c.writeAndFlush(new DefaultHttp2GoAwayFrame(Http2Error.NO_ERROR));
+        } else {
+            c.pipeline().fireUserEventTriggered(DrainEvent.INSTANCE);
+        }
     }
 
     public ConnectionTracker tracker() {
@@ -99,11 +147,7 @@ public final class LiveListener {
         tracker.startDraining();
         channel.close();
         for (Channel c : tracker.connections()) {
-            if (c.pipeline().get(Http2FrameCodec.class) != null) {
-                c.writeAndFlush(new DefaultHttp2GoAwayFrame(Http2Error.NO_ERROR));
-            } else {
-                c.pipeline().fireUserEventTriggered(DrainEvent.INSTANCE);
-            }
+            drain(c);
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.weft.proxy.router;
 
+import dev.weft.proxy.config.FilterChainSpec;
 import dev.weft.proxy.config.HttpSettings;
 import dev.weft.proxy.config.ListenerSpec;
 import dev.weft.proxy.http.WeftError;
@@ -18,11 +19,12 @@ import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * What every exchange on one listener shares: its settings, the clusters, pools and stats. One
- * context per listener per config; an exchange keeps the context it started with.
+ * What every exchange on one filter chain of a listener shares: its settings, the clusters, pools and
+ * stats. One context per chain per listener per config; an exchange keeps the context it started with.
  */
 public final class ListenerContext {
     private final ListenerSpec spec;
+    private final FilterChainSpec chain;
     private final HttpSettings settings;
     private final ClusterManager clusters;
     private final UpstreamPools pools;
@@ -35,9 +37,17 @@ public final class ListenerContext {
     /** The RBAC filters' counters; null when the listener has no RBAC filter. */
     private final RbacStats rbac;
 
+    /** The context of the listener's first filter chain. */
     public ListenerContext(ListenerSpec spec, ClusterManager clusters, UpstreamPools pools, Stats stats) {
+        this(spec, spec.chains().get(0), clusters, pools, stats);
+    }
+
+    /** The context of {@code chain}, one of {@code spec}'s filter chains. */
+    public ListenerContext(ListenerSpec spec, FilterChainSpec chain, ClusterManager clusters, UpstreamPools pools,
+            Stats stats) {
         this.spec = spec;
-        this.settings = spec.http();
+        this.chain = chain;
+        this.settings = chain.http();
         this.clusters = clusters;
         this.pools = pools;
         String p = "http." + settings.statPrefix() + ".";
@@ -69,6 +79,11 @@ public final class ListenerContext {
 
     public ListenerSpec spec() {
         return spec;
+    }
+
+    /** The filter chain whose connections this context serves. */
+    public FilterChainSpec chain() {
+        return chain;
     }
 
     public HttpSettings settings() {

@@ -75,9 +75,9 @@ public final class ClusterManager implements AutoCloseable {
                 // unchanged: the balancer keeps its state (a round-robin position, a ring)
                 next.put(spec.name(), old);
             } else if (old != null && sameSettings(old.spec(), spec)) {
-                List<Endpoint> endpoints = resolve(spec, old.endpoints());
+                Resolved endpoints = resolve(spec, old.endpoints());
                 Set<InetSocketAddress> gone = addresses(old.endpoints());
-                gone.removeAll(addresses(endpoints));
+                gone.removeAll(addresses(endpoints.endpoints()));
                 old.update(spec, endpoints);
                 if (!gone.isEmpty()) {
                     goneEndpoints.put(old, gone);
@@ -178,9 +178,9 @@ public final class ClusterManager implements AutoCloseable {
     private static void refresh(UpstreamCluster c) {
         try {
             ClusterSpec spec = c.spec();
-            List<Endpoint> next = resolve(spec, c.endpoints());
-            if (!sameAddresses(next, c.endpoints()) && c.refreshEndpoints(spec, next)) {
-                log.info("cluster {}: endpoints now {}", c.name(), next.stream().map(Endpoint::address).toList());
+            Resolved next = resolve(spec, c.endpoints());
+            if (!sameAddresses(next.endpoints(), c.endpoints()) && c.refreshEndpoints(spec, next)) {
+                log.info("cluster {}: endpoints now {}", c.name(), next.endpoints().stream().map(Endpoint::address).toList());
             }
         } catch (RuntimeException e) {
             log.warn("cluster {}: DNS refresh failed: {}", c.name(), e.toString());
@@ -188,43 +188,63 @@ public final class ClusterManager implements AutoCloseable {
     }
 
     /**
+     * A cluster's resolved endpoints and, when the cluster has transport_socket_matches, the index of the
+     * transport each uses (by identity; absent means the cluster's own transport_socket).
+     */
+    record Resolved(List<Endpoint> endpoints, Map<Endpoint, Integer> transports) {}
+
+    /**
      * Resolves the spec's endpoints, keeping the Endpoint objects of addresses already known (with
      * the same weight, priority and health) so their in-flight counts survive a refresh or an EDS
      * update. A name that does not resolve contributes nothing (and is logged); the previous
      * addresses of a failed lookup are kept.
      */
-    static List<Endpoint> resolve(ClusterSpec spec, List<Endpoint> previous) {
+    static Resolved resolve(ClusterSpec spec, List<Endpoint> previous) {
         Map<InetSocketAddress, Endpoint> known = new HashMap<>();
         for (Endpoint e : previous) {
             known.put(e.address(), e);
         }
         List<Endpoint> out = new ArrayList<>();
+        Map<Endpoint, Integer> transports = new IdentityHashMap<>();
         for (EndpointSpec es : spec.endpoints()) {
-            List<InetAddress> addrs;
-            try {
-                List<InetAddress> all = DnsLookupFamilies.select(spec.proto().getDnsLookupFamily(),
-                        InetAddress.getAllByName(es.host()));
-                if (all.isEmpty()) {
-                    throw new UnknownHostException("no address of family " + spec.proto().getDnsLookupFamily());
+            int transport = spec.transportSocketMatches().isEmpty() ? -1 : spec.transportIndex(es);
+            int before = out.size();
+            resolveOne(spec, es, known, previous, out);
+            if (transport >= 0) {
+                for (int i = before; i < out.size(); i++) {
+                    transports.put(out.get(i), transport);
                 }
-                addrs = spec.type() == ClusterSpec.DiscoveryType.LOGICAL_DNS ? List.of(all.get(0)) : all;
-            } catch (UnknownHostException e) {
-                log.warn("cluster {}: cannot resolve {}: {}", spec.name(), es.host(), e.getMessage());
-                for (Endpoint p : previous) {
-                    if (p.address().getPort() == es.port() && es.host().equals(p.address().getHostString())) {
-                        out.add(p);
-                    }
-                }
-                continue;
-            }
-            for (InetAddress a : addrs) {
-                InetSocketAddress sa = new InetSocketAddress(a, es.port());
-                Endpoint e = known.get(sa);
-                out.add(e != null && e.weight() == es.weight() && e.priority() == es.priority() && e.healthy() == es.healthy()
-                        ? e : new Endpoint(sa, es.weight(), es.priority(), es.healthy()));
             }
         }
-        return out;
+        return new Resolved(out, transports.isEmpty() ? Map.of() : Collections.unmodifiableMap(transports));
+    }
+
+    /** Adds the endpoints of {@code es} to {@code out}. */
+    private static void resolveOne(ClusterSpec spec, EndpointSpec es, Map<InetSocketAddress, Endpoint> known,
+            List<Endpoint> previous, List<Endpoint> out) {
+        List<InetAddress> addrs;
+        try {
+            List<InetAddress> all = DnsLookupFamilies.select(spec.proto().getDnsLookupFamily(),
+                    InetAddress.getAllByName(es.host()));
+            if (all.isEmpty()) {
+                throw new UnknownHostException("no address of family " + spec.proto().getDnsLookupFamily());
+            }
+            addrs = spec.type() == ClusterSpec.DiscoveryType.LOGICAL_DNS ? List.of(all.get(0)) : all;
+        } catch (UnknownHostException e) {
+            log.warn("cluster {}: cannot resolve {}: {}", spec.name(), es.host(), e.getMessage());
+            for (Endpoint p : previous) {
+                if (p.address().getPort() == es.port() && es.host().equals(p.address().getHostString())) {
+                    out.add(p);
+                }
+            }
+            return;
+        }
+        for (InetAddress a : addrs) {
+            InetSocketAddress sa = new InetSocketAddress(a, es.port());
+            Endpoint e = known.get(sa);
+            out.add(e != null && e.weight() == es.weight() && e.priority() == es.priority() && e.healthy() == es.healthy()
+                    ? e : new Endpoint(sa, es.weight(), es.priority(), es.healthy()));
+        }
     }
 
     private static boolean sameAddresses(List<Endpoint> a, List<Endpoint> b) {

@@ -1,6 +1,7 @@
 package dev.weft.proxy.upstream;
 
 import dev.weft.proxy.config.ClusterSpec;
+import dev.weft.proxy.config.UpstreamTransport;
 import dev.weft.proxy.http2.ConnectionWindow;
 import dev.weft.proxy.transport.Transport;
 import io.netty.bootstrap.Bootstrap;
@@ -53,6 +54,8 @@ final class ConnectionPool {
     private final UpstreamCluster cluster;
     private final CircuitBreakers breakers;
     private final InetSocketAddress address;
+    /** Which of the cluster's transports this pool connects with ({@link ClusterSpec#transport(int)}). */
+    private final int transportIndex;
     private final EventLoop loop;
     private final Transport transport;
     private final ArrayDeque<Http1Connection> idleHttp1 = new ArrayDeque<>();
@@ -73,10 +76,12 @@ final class ConnectionPool {
 
     private record Waiter(Promise<UpstreamStream> promise, boolean http1Only) {}
 
-    ConnectionPool(UpstreamCluster cluster, InetSocketAddress address, EventLoop loop, Transport transport) {
+    ConnectionPool(UpstreamCluster cluster, InetSocketAddress address, int transportIndex, EventLoop loop,
+            Transport transport) {
         this.cluster = cluster;
         this.breakers = cluster.breakers();
         this.address = address;
+        this.transportIndex = transportIndex;
         this.loop = loop;
         this.transport = transport;
         this.pendingFinished = f -> breakers.pendingFinished();
@@ -85,6 +90,10 @@ final class ConnectionPool {
 
     EventLoop loop() {
         return loop;
+    }
+
+    int transportIndex() {
+        return transportIndex;
     }
 
     int maxRequestsPerConnection() {
@@ -381,6 +390,7 @@ final class ConnectionPool {
      */
     private Future<Object> connect(boolean http1Only) {
         ClusterSpec spec = cluster.spec();
+        UpstreamTransport upstream = spec.transport(transportIndex);
         Promise<Object> result = loop.newPromise();
         ClusterStats stats = cluster.stats();
         Bootstrap b = new Bootstrap()
@@ -391,9 +401,9 @@ final class ConnectionPool {
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        if (spec.tls() != null) {
-                            String sni = spec.sni() != null ? spec.sni() : address.getHostString();
-                            SslHandler ssl = spec.tls().newHandler(ch.alloc(), sni, address.getPort());
+                        if (upstream.isTls()) {
+                            String sni = upstream.sni() != null ? upstream.sni() : address.getHostString();
+                            SslHandler ssl = upstream.tls().newHandler(ch.alloc(), sni, address.getPort());
                             ssl.setHandshakeTimeoutMillis(Math.max(1, spec.connectTimeoutMillis()));
                             ch.pipeline().addLast("ssl", ssl);
                         }

@@ -5,6 +5,7 @@ import dev.weft.proxy.lb.Endpoint;
 import dev.weft.proxy.lb.LoadBalancer;
 import dev.weft.proxy.lb.LoadBalancers;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A cluster at run time: its spec, the endpoints it currently resolves to, the balancer over
@@ -20,13 +21,18 @@ public final class UpstreamCluster {
     private volatile State state;
     private volatile boolean retired;
 
-    private record State(ClusterSpec spec, List<Endpoint> endpoints, LoadBalancer lb) {}
+    /** @param transports per endpoint, its transport_socket_matches index (absent: -1, the cluster's transport) */
+    private record State(ClusterSpec spec, List<Endpoint> endpoints, LoadBalancer lb, Map<Endpoint, Integer> transports) {}
 
-    UpstreamCluster(ClusterSpec spec, ClusterStats stats, List<Endpoint> endpoints) {
+    UpstreamCluster(ClusterSpec spec, ClusterStats stats, ClusterManager.Resolved endpoints) {
         this.stats = stats;
         this.breakers = CircuitBreakers.of(spec.proto());
         stats.trackBreakers(breakers);
-        this.state = new State(spec, List.copyOf(endpoints), LoadBalancers.create(spec.proto(), endpoints));
+        this.state = state(spec, endpoints);
+    }
+
+    private static State state(ClusterSpec spec, ClusterManager.Resolved r) {
+        return new State(spec, List.copyOf(r.endpoints()), LoadBalancers.create(spec.proto(), r.endpoints()), r.transports());
     }
 
     public String name() {
@@ -54,6 +60,19 @@ public final class UpstreamCluster {
         return state.lb();
     }
 
+    /**
+     * Which of the spec's transports {@code endpoint} uses (see {@link ClusterSpec#transportIndex}): -1 for the
+     * cluster's transport_socket. Connections to one endpoint over different transports never share a pool.
+     */
+    public int transportIndex(Endpoint endpoint) {
+        State s = state;
+        if (s.transports().isEmpty()) {
+            return -1;
+        }
+        Integer i = s.transports().get(endpoint);
+        return i == null ? -1 : i;
+    }
+
     /** Whether a config update removed or replaced this cluster; its pools are not reused. */
     public boolean isRetired() {
         return retired;
@@ -64,8 +83,8 @@ public final class UpstreamCluster {
     }
 
     /** Moves to {@code spec}, whose settings equal the current ones but for the endpoints. */
-    synchronized void update(ClusterSpec spec, List<Endpoint> endpoints) {
-        state = new State(spec, List.copyOf(endpoints), LoadBalancers.create(spec.proto(), endpoints));
+    synchronized void update(ClusterSpec spec, ClusterManager.Resolved endpoints) {
+        state = state(spec, endpoints);
     }
 
     /**
@@ -74,12 +93,12 @@ public final class UpstreamCluster {
      *
      * @return whether the endpoints were replaced
      */
-    synchronized boolean refreshEndpoints(ClusterSpec resolvedFrom, List<Endpoint> endpoints) {
+    synchronized boolean refreshEndpoints(ClusterSpec resolvedFrom, ClusterManager.Resolved endpoints) {
         State s = state;
         if (s.spec() != resolvedFrom) {
             return false;
         }
-        state = new State(s.spec(), List.copyOf(endpoints), LoadBalancers.create(s.spec().proto(), endpoints));
+        state = state(s.spec(), endpoints);
         return true;
     }
 }

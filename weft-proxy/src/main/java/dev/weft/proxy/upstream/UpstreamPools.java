@@ -15,7 +15,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Connection pools by event loop, cluster and endpoint. A request takes its upstream connection
+ * Connection pools by event loop, cluster and endpoint (and the endpoint's transport: TLS and plaintext
+ * connections to one endpoint never share a pool). A request takes its upstream connection
  * from the pool of the loop it runs on, so the whole exchange stays on one thread. Pools of
  * retired clusters and of endpoints a cluster no longer has are closed on their own loops, behind
  * the requests still using them.
@@ -44,7 +45,7 @@ public final class UpstreamPools {
         if (cluster.isRetired()) {
             // a request (a retry) still on a cluster a config update replaced: a one-off pool,
             // never kept, whose connection closes after this exchange
-            ConnectionPool once = new ConnectionPool(cluster, endpoint.address(), loop, transport);
+            ConnectionPool once = new ConnectionPool(cluster, endpoint.address(), cluster.transportIndex(endpoint), loop, transport);
             once.retire();
             return once.acquire(http1Only);
         }
@@ -55,8 +56,15 @@ public final class UpstreamPools {
             byCluster.put(cluster, byAddress);
         }
         ConnectionPool pool = byAddress.get(endpoint.address());
+        int transportIndex = cluster.transportIndex(endpoint);
+        if (pool != null && pool.transportIndex() != transportIndex) {
+            // the endpoint's transport changed (it now speaks mTLS, or no longer does): its connections of the
+            // other transport are never mixed with the new ones, they close behind their requests
+            pool.retire();
+            pool = null;
+        }
         if (pool == null) {
-            pool = new ConnectionPool(cluster, endpoint.address(), loop, transport);
+            pool = new ConnectionPool(cluster, endpoint.address(), transportIndex, loop, transport);
             byAddress.put(endpoint.address(), pool);
         }
         return pool.acquire(http1Only);

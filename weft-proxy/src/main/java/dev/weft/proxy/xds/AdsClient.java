@@ -7,11 +7,14 @@ import dev.weft.proxy.config.XdsResources;
 import dev.weft.proxy.config.XdsSnapshots;
 import dev.weft.proxy.config.XdsSource;
 import dev.weft.proxy.stats.Stats;
+import dev.weft.proxy.tls.SecretStore;
+import dev.weft.proxy.tls.TlsSecret;
 import dev.weft.proxy.util.XxHash64;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
 import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
@@ -39,19 +42,23 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * A State-of-the-World ADS client (xDS v3 over one gRPC stream): subscribes to every Cluster and
- * Listener, then to the ClusterLoadAssignments and RouteConfigurations they name, and feeds what it
- * accepts to an {@link Applier}.
+ * Listener, then to the ClusterLoadAssignments, RouteConfigurations and Secrets they name (secrets the
+ * proxy has locally, such as its own certificate, are never asked for), and feeds what it accepts to an
+ * {@link Applier}. Accepted secrets go to the proxy's {@link SecretStore}, where TLS contexts read them at
+ * each handshake.
  *
  * <p>Each response is checked by building a candidate snapshot from the resources already accepted
  * plus the new ones ({@link XdsSnapshots#build}). A config error is NACKed (the previous version,
  * the response nonce, error_detail naming the resource and field path) and the old configuration
- * keeps serving. Otherwise the response is ACKed and, once the candidate is complete (every RDS
- * and EDS name it uses has arrived: Envoy's warming), applied. An apply that fails (a listener
+ * keeps serving. Otherwise the response is ACKed and, once the candidate is complete (every RDS, EDS
+ * and secret name it uses has arrived: Envoy's warming), applied. A secret provided locally later (the
+ * identity agent's first certificate) completes a warming candidate as well. An apply that fails (a listener
  * that cannot bind) is NACKed as well.
  *
  * <p>When the control plane is unreachable the proxy keeps serving its last configuration; the
@@ -76,6 +83,9 @@ public final class AdsClient implements AutoCloseable {
 
     private final ProxySnapshot bootstrap;
     private final XdsSource source;
+    private final SecretStore secrets;
+    /** Registered with the store while started: a locally provided secret may end warming. */
+    private final Consumer<Set<String>> secretListener;
     private final Applier applier;
     private final Backoff backoff;
     private final ChannelCredentials credentials;
@@ -97,6 +107,8 @@ public final class AdsClient implements AutoCloseable {
     private int failures;
     private String appliedSnapshot;
     private Set<String> warming = Set.of();
+    /** The secrets of the last accepted SDS response, compiled. */
+    private Map<String, TlsSecret> acceptedSecrets = Map.of();
     private XdsStatus.Rejection lastRejection;
     private volatile boolean connected;
     private volatile XdsStatus status;
@@ -145,6 +157,7 @@ public final class AdsClient implements AutoCloseable {
         }
         this.bootstrap = bootstrap;
         this.source = bootstrap.xds();
+        this.secrets = bootstrap.secrets();
         this.applier = applier;
         this.backoff = backoff;
         this.executor = new ScheduledThreadPoolExecutor(1, r -> {
@@ -173,11 +186,13 @@ public final class AdsClient implements AutoCloseable {
         updateRejected = stats.counter("xds.update_rejected");
         snapshotsApplied = stats.counter("xds.snapshots_applied");
         stats.gauge("xds.connected", () -> connected ? 1 : 0);
+        this.secretListener = names -> callbacks.execute(this::secretsChanged);
         publishStatus();
     }
 
     /** Opens the ADS stream; returns at once. */
     public void start() {
+        secrets.addListener(secretListener);
         callbacks.execute(this::connect);
     }
 
@@ -192,6 +207,7 @@ public final class AdsClient implements AutoCloseable {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        secrets.removeListener(secretListener);
         callbacks.execute(() -> {
             if (stream != null) {
                 stream.requests.cancel("proxy stopping", null);
@@ -237,6 +253,9 @@ public final class AdsClient implements AutoCloseable {
         }
         if (!types.get(XdsType.RDS).subscribed.isEmpty()) {
             send(XdsType.RDS, null);
+        }
+        if (!types.get(XdsType.SDS).subscribed.isEmpty()) {
+            send(XdsType.SDS, null);
         }
     }
 
@@ -351,9 +370,13 @@ public final class AdsClient implements AutoCloseable {
         String version = response.getVersionInfo();
 
         Map<String, Message> resources;
+        Map<String, TlsSecret> compiledSecrets = null;
         XdsSnapshots.Candidate candidate;
         try {
             resources = type.decode(response.getResourcesList());
+            if (type == XdsType.SDS) {
+                compiledSecrets = XdsSnapshots.compileSecrets(this.<Secret>accepted(XdsType.SDS, type, resources));
+            }
             candidate = XdsSnapshots.build(bootstrap, resourcesWith(type, resources), label(type, version));
         } catch (ConfigException e) {
             reject(type, version, e.getMessage());
@@ -368,14 +391,24 @@ public final class AdsClient implements AutoCloseable {
         // both CDS and LDS have arrived, so a first listener never routes to clusters not yet known.
         boolean serve = candidate.complete() && (type == XdsType.CDS || types.get(XdsType.CDS).received)
                 && (type == XdsType.LDS || types.get(XdsType.LDS).received);
+        if (compiledSecrets != null) {
+            // before the listeners and clusters that name them; open connections keep what they negotiated
+            secrets.replaceXds(compiledSecrets);
+        }
         if (serve) {
             try {
                 applier.apply(candidate.snapshot());
             } catch (IOException | RuntimeException e) {
                 log.debug("xDS: applying {} version {} failed", type, version, e);
+                if (compiledSecrets != null) {
+                    secrets.replaceXds(acceptedSecrets);
+                }
                 reject(type, version, e.getMessage());
                 return;
             }
+        }
+        if (compiledSecrets != null) {
+            acceptedSecrets = compiledSecrets;
         }
         st.accepted = resources;
         st.received = true;
@@ -387,16 +420,10 @@ public final class AdsClient implements AutoCloseable {
         updateSuccess.increment();
         typeSuccess.get(type).increment();
 
-        Set<String> missing = new TreeSet<>(candidate.missingRoutes());
-        missing.addAll(candidate.missingEndpoints());
+        Set<String> missing = missing(candidate);
         warming = missing;
         if (serve) {
-            for (Map.Entry<XdsType, TypeState> e : types.entrySet()) {
-                e.getValue().appliedVersion = e.getValue().version;
-            }
-            appliedSnapshot = candidate.snapshot().version();
-            snapshotsApplied.increment();
-            log.info("xDS: serving {}", appliedSnapshot);
+            applied(candidate);
         } else {
             log.info("xDS: accepted {} version {}; waiting for {}", type, version,
                     missing.isEmpty() ? "the first " + (types.get(XdsType.CDS).received ? "LDS" : "CDS") : missing);
@@ -405,6 +432,67 @@ public final class AdsClient implements AutoCloseable {
             resubscribe(XdsType.RDS, ResourceNames.routes(st.accepted.values()));
         } else if (type == XdsType.CDS) {
             resubscribe(XdsType.EDS, ResourceNames.endpoints(st.accepted.values()));
+        }
+        if (type == XdsType.LDS || type == XdsType.CDS) {
+            resubscribe(XdsType.SDS, secretNames());
+        }
+        publishStatus();
+    }
+
+    private static Set<String> missing(XdsSnapshots.Candidate candidate) {
+        Set<String> missing = new TreeSet<>(candidate.missingRoutes());
+        missing.addAll(candidate.missingEndpoints());
+        missing.addAll(candidate.missingSecrets());
+        return missing;
+    }
+
+    /** Records that {@code candidate} (made of the accepted versions of every type) is served now. */
+    private void applied(XdsSnapshots.Candidate candidate) {
+        for (Map.Entry<XdsType, TypeState> e : types.entrySet()) {
+            e.getValue().appliedVersion = e.getValue().version;
+        }
+        appliedSnapshot = candidate.snapshot().version();
+        snapshotsApplied.increment();
+        log.info("xDS: serving {}", appliedSnapshot);
+    }
+
+    /** The secrets accepted listeners and clusters fetch over ADS, less those the proxy has locally or statically. */
+    private Set<String> secretNames() {
+        Set<String> names = ResourceNames.secrets(types.get(XdsType.LDS).accepted.values(),
+                types.get(XdsType.CDS).accepted.values());
+        names.removeIf(secrets::isStaticOrLocal);
+        return names;
+    }
+
+    /**
+     * The store changed (a secret provided locally, the agent's renewed certificate): local names leave the
+     * SDS subscription, and a configuration that waited for one of them is served once complete.
+     */
+    private void secretsChanged() {
+        if (closed.get()) {
+            return;
+        }
+        resubscribe(XdsType.SDS, secretNames());
+        boolean firstPending = appliedSnapshot == null && types.get(XdsType.CDS).received && types.get(XdsType.LDS).received;
+        if (warming.isEmpty() && !firstPending) {
+            return;
+        }
+        XdsSnapshots.Candidate candidate;
+        try {
+            candidate = XdsSnapshots.build(bootstrap, resourcesWith(null, Map.of()), label(null, null));
+        } catch (ConfigException | RuntimeException e) {
+            // accepted resources built before: what changed is a local secret (of the wrong kind, say)
+            log.warn("xDS: the accepted configuration does not build with the secrets now: {}", e.getMessage());
+            return;
+        }
+        warming = missing(candidate);
+        if (candidate.complete()) {
+            try {
+                applier.apply(candidate.snapshot());
+                applied(candidate);
+            } catch (IOException | RuntimeException e) {
+                log.warn("xDS: applying {} failed: {}", candidate.snapshot().version(), e.getMessage());
+            }
         }
         publishStatus();
     }
@@ -468,7 +556,8 @@ public final class AdsClient implements AutoCloseable {
         Map<String, RouteConfiguration> routes = accepted(XdsType.RDS, type, resources);
         Map<String, Cluster> clusters = accepted(XdsType.CDS, type, resources);
         Map<String, ClusterLoadAssignment> endpoints = accepted(XdsType.EDS, type, resources);
-        return new XdsResources(listeners, routes, clusters, endpoints);
+        Map<String, Secret> secretResources = accepted(XdsType.SDS, type, resources);
+        return new XdsResources(listeners, routes, clusters, endpoints, secretResources);
     }
 
     /** The version label of a snapshot: the versions of the four types it is made of. */

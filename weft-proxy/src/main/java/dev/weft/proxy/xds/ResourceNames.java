@@ -6,13 +6,18 @@ import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.listener.v3.Filter;
 import io.envoyproxy.envoy.config.listener.v3.FilterChain;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.core.v3.TransportSocket;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SdsSecretConfig;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
 import java.util.Collection;
 import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * The RDS and EDS names accepted listeners and clusters use: what the client subscribes to. Lenient
+ * The RDS, EDS and SDS names accepted listeners and clusters use: what the client subscribes to. Lenient
  * on purpose: a resource that does not parse names nothing, and the snapshot build rejects it with
  * its field path.
  */
@@ -40,6 +45,60 @@ final class ResourceNames {
             }
         }
         return names;
+    }
+
+    /**
+     * Secret names the TLS contexts of the listeners' filter chains and of the clusters (and their
+     * transport_socket_matches) fetch over ADS: SdsSecretConfigs with an sds_config.
+     */
+    static Set<String> secrets(Collection<Message> listeners, Collection<Message> clusters) {
+        Set<String> names = new TreeSet<>();
+        for (Message m : listeners) {
+            for (FilterChain chain : ((Listener) m).getFilterChainsList()) {
+                if (chain.hasTransportSocket()) {
+                    tlsSecrets(chain.getTransportSocket(), names);
+                }
+            }
+        }
+        for (Message m : clusters) {
+            Cluster c = (Cluster) m;
+            if (c.hasTransportSocket()) {
+                tlsSecrets(c.getTransportSocket(), names);
+            }
+            for (Cluster.TransportSocketMatch match : c.getTransportSocketMatchesList()) {
+                tlsSecrets(match.getTransportSocket(), names);
+            }
+        }
+        return names;
+    }
+
+    private static void tlsSecrets(TransportSocket ts, Set<String> names) {
+        if (!ts.hasTypedConfig()) {
+            return;
+        }
+        try {
+            CommonTlsContext common;
+            if (ts.getTypedConfig().is(DownstreamTlsContext.class)) {
+                common = ts.getTypedConfig().unpack(DownstreamTlsContext.class).getCommonTlsContext();
+            } else if (ts.getTypedConfig().is(UpstreamTlsContext.class)) {
+                common = ts.getTypedConfig().unpack(UpstreamTlsContext.class).getCommonTlsContext();
+            } else {
+                return;
+            }
+            for (SdsSecretConfig sds : common.getTlsCertificateSdsSecretConfigsList()) {
+                ads(sds, names);
+            }
+            ads(common.getValidationContextSdsSecretConfig(), names);
+            ads(common.getCombinedValidationContext().getValidationContextSdsSecretConfig(), names);
+        } catch (InvalidProtocolBufferException e) {
+            // the build reports it, with its path
+        }
+    }
+
+    private static void ads(SdsSecretConfig sds, Set<String> names) {
+        if (sds.hasSdsConfig() && !sds.getName().isEmpty()) {
+            names.add(sds.getName());
+        }
     }
 
     /** ClusterLoadAssignment names of the EDS clusters: service_name, else the cluster name. */

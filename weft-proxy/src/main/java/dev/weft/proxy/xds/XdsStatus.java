@@ -12,7 +12,7 @@ import java.util.Map;
  * @param nodeId          the node id sent with every request
  * @param connected       whether a stream to the control plane is up
  * @param appliedSnapshot the version label of the configuration being served, null before the first
- * @param warming         RDS and EDS names the accepted resources use that have not arrived yet
+ * @param warming         RDS, EDS and secret names the accepted resources use that have not arrived yet
  * @param types           per type
  * @param lastRejection   the last response rejected (NACKed), null if none was
  */

@@ -10,22 +10,24 @@ import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 
 /**
- * The four xDS resource types a Weft proxy subscribes to over ADS: how each is named on the wire,
- * decoded and keyed. LDS and CDS are wildcard subscriptions; RDS and EDS name what the listeners
- * and clusters use.
+ * The xDS resource types a Weft proxy subscribes to over ADS: how each is named on the wire,
+ * decoded and keyed. LDS and CDS are wildcard subscriptions; RDS, EDS and SDS name what the listeners
+ * and clusters use (SDS: the secrets their TLS contexts name that are not provided locally).
  */
 public enum XdsType {
     CDS(Cluster.getDescriptor(), Cluster.parser(), m -> ((Cluster) m).getName(), true),
     EDS(ClusterLoadAssignment.getDescriptor(), ClusterLoadAssignment.parser(),
             m -> ((ClusterLoadAssignment) m).getClusterName(), false),
     LDS(Listener.getDescriptor(), Listener.parser(), m -> ((Listener) m).getName(), true),
-    RDS(RouteConfiguration.getDescriptor(), RouteConfiguration.parser(), m -> ((RouteConfiguration) m).getName(), false);
+    RDS(RouteConfiguration.getDescriptor(), RouteConfiguration.parser(), m -> ((RouteConfiguration) m).getName(), false),
+    SDS(Secret.getDescriptor(), Secret.parser(), m -> ((Secret) m).getName(), false);
 
     private static final String PREFIX = "type.googleapis.com/";
 

@@ -112,17 +112,17 @@ class BootstrapLoaderTest {
                 List.of(new EndpointSpec("10.0.0.1", 8000, 3, 0, true),
                         new EndpointSpec("10.0.0.2", 8000, 1, 0, false),
                         new EndpointSpec("10.0.1.1", 8000, 1, 1, true)),
-                null, 250, 30_000, 1000, UpstreamProtocol.HTTP2, null, null, 5_000, 32_768));
+                null, 250, 30_000, 1000, UpstreamProtocol.HTTP2, UpstreamTransport.PLAINTEXT, List.of(), 5_000, 32_768));
         assertThat(chatA.proto().getName()).isEqualTo("chat-a");
         assertThat(snapshot.clusters().get("chat-b")).usingRecursiveComparison().ignoringFields("proto")
                 .isEqualTo(new ClusterSpec("chat-b", DiscoveryType.STRICT_DNS,
                         List.of(new EndpointSpec("chat-b.internal", 8080, 1, 0, true),
                                 new EndpointSpec("chat-b-2.internal", 8080, 1, 0, true)),
-                        null, 5_000, 0, 50, UpstreamProtocol.HTTP1, null, null, 10_000, 1 << 20));
+                        null, 5_000, 0, 50, UpstreamProtocol.HTTP1, UpstreamTransport.PLAINTEXT, List.of(), 10_000, 1 << 20));
         assertThat(snapshot.clusters().get("embeddings")).usingRecursiveComparison().ignoringFields("proto")
                 .isEqualTo(new ClusterSpec("embeddings", DiscoveryType.LOGICAL_DNS,
                         List.of(new EndpointSpec("embeddings.internal", 9000, 1, 0, true)),
-                        null, 5_000, 3_600_000, 0, UpstreamProtocol.HTTP1, null, null, 5_000, 1 << 20));
+                        null, 5_000, 3_600_000, 0, UpstreamProtocol.HTTP1, UpstreamTransport.PLAINTEXT, List.of(), 5_000, 1 << 20));
     }
 
     @Test
@@ -305,17 +305,18 @@ class BootstrapLoaderTest {
     }
 
     @Test
-    void twoFilterChainsAreRejected() {
+    void twoFilterChainsMatchingTheSameConnectionsAreRejected() {
         String chain = MINIMAL.substring(MINIMAL.indexOf("    - filters:"), MINIMAL.indexOf("  clusters:"));
 
         assertRejectedExactly(replaceOnce(MINIMAL, "  clusters:", chain + "  clusters:"),
-                "static_resources.listeners[0].filter_chains: exactly one filter chain is supported, got 2");
+                "static_resources.listeners[0].filter_chains[1].filter_chain_match: matches the same connections as "
+                        + "static_resources.listeners[0].filter_chains[0] (one chain per transport_protocol: tls, raw_buffer, any)");
     }
 
     @Test
-    void filterChainMatchIsRejected() {
+    void filterChainMatchOtherThanTransportProtocolIsRejected() {
         assertRejectedExactly(replaceOnce(MINIMAL, "    - filters:", "    - filter_chain_match: { server_names: [a.example] }\n      filters:"),
-                "static_resources.listeners[0].filter_chains[0].filter_chain_match: is not supported by Weft (see docs/envoy-compat.md)");
+                "static_resources.listeners[0].filter_chains[0].filter_chain_match.server_names: is not supported by Weft (see docs/envoy-compat.md)");
     }
 
     @Test

@@ -161,7 +161,7 @@ class TlsContextsTest {
         assertThatThrownBy(() -> wiring.parse(config(listenerTls("server", "require_client_certificate: true", ""), "")))
                 .isInstanceOf(ConfigException.class)
                 .hasMessage(LISTENER_TLS + ".require_client_certificate: needs common_tls_context.validation_context.trusted_ca "
-                        + "to verify client certificates");
+                        + "(or a validation context secret) to verify client certificates");
     }
 
     @Test
