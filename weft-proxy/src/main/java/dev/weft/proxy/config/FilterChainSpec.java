@@ -29,9 +29,10 @@ public record FilterChainSpec(String name, TransportProtocol transportProtocol, 
 
     /**
      * Whether a connection of this chain may keep being served by {@code next}, a chain of the next config at the
-     * same position: same name, match and transport (TLS or not). Otherwise the connection is drained.
+     * same position: the same chain by name, still TLS or still plaintext. Otherwise the connection is drained (a
+     * listener made STRICT does not keep serving its plaintext connections).
      */
     public boolean sameTransport(FilterChainSpec next) {
-        return name.equals(next.name) && transportProtocol == next.transportProtocol && (tls == null) == (next.tls == null);
+        return name.equals(next.name) && (tls == null) == (next.tls == null);
     }
 }

@@ -15,6 +15,8 @@ import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.ManagerFactoryParameters;
 import javax.net.ssl.SSLException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Builds Netty TLS contexts from {@link TlsSettings}: BoringSSL (netty-tcnative) when it loads, the JDK provider
@@ -27,11 +29,20 @@ public final class TlsContextFactory {
      * then does not re-encode the chain and key. Entries whose alias no longer resolves are evicted first.
      */
     private static final int CACHED_KEY_MATERIAL = 8;
-    private static final SslProvider DEFAULT_PROVIDER =
-            OpenSsl.isAvailable() && OpenSsl.supportsKeyManagerFactory() && OpenSsl.isAlpnSupported()
-                    ? SslProvider.OPENSSL : SslProvider.JDK;
+    private static final Logger log = LoggerFactory.getLogger(TlsContextFactory.class);
+    private static final SslProvider DEFAULT_PROVIDER = chooseProvider();
 
     private TlsContextFactory() {}
+
+    private static SslProvider chooseProvider() {
+        if (OpenSsl.isAvailable() && OpenSsl.supportsKeyManagerFactory() && OpenSsl.isAlpnSupported()) {
+            log.info("TLS: {} (netty-tcnative)", OpenSsl.versionString());
+            return SslProvider.OPENSSL;
+        }
+        log.info("TLS: the JDK provider (netty-tcnative did not load: {})", OpenSsl.unavailabilityCause() == null
+                ? "no KeyManagerFactory or ALPN support" : OpenSsl.unavailabilityCause().toString());
+        return SslProvider.JDK;
+    }
 
     /** The provider contexts are built with: OPENSSL (BoringSSL) when it loads, else JDK. */
     public static SslProvider defaultProvider() {
