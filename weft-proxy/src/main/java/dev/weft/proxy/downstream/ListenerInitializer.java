@@ -24,6 +24,7 @@ import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
@@ -204,10 +205,14 @@ public final class ListenerInitializer extends ChannelInitializer<Channel> {
         }
 
         @Override
-        protected void handshakeFailure(ChannelHandlerContext ctx, Throwable cause) {
-            // a client speaking plaintext to a TLS port, or failing the handshake: not the proxy's problem
-            log.debug("TLS handshake from {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
-            ctx.close();
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+            // every failed handshake ends in this event: a refused certificate or protocol version, plaintext
+            // bytes on a TLS chain; counted, and the connection is closed by the exception that comes with it
+            if (evt instanceof SslHandshakeCompletionEvent e && !e.isSuccess()) {
+                listener.context(index).tlsHandshakeFailed();
+                log.debug("TLS handshake from {} failed: {}", ctx.channel().remoteAddress(), e.cause().toString());
+            }
+            super.userEventTriggered(ctx, evt);
         }
 
         @Override
@@ -218,6 +223,7 @@ public final class ListenerInitializer extends ChannelInitializer<Channel> {
 
         @Override
         protected void configurePipeline(ChannelHandlerContext ctx, String protocol) {
+            listener.context(index).tlsHandshake();
             PeerIdentity peer = peer(ctx.pipeline().get(SslHandler.class));
             if (peer != null) {
                 // before the codecs exist, so every request (and HTTP/2 stream) of the connection sees it

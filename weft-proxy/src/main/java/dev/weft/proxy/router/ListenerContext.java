@@ -32,6 +32,8 @@ public final class ListenerContext {
     final LongAdder rqActive;
     final LongAdder cxTotal;
     final LongAdder cxActive;
+    private final LongAdder sslHandshake;
+    private final LongAdder sslConnectionError;
     private final LongAdder[] rqByClass = new LongAdder[6];
     private final Map<WeftError, LongAdder> errors = new EnumMap<>(WeftError.class);
     /** The RBAC filters' counters; null when the listener has no RBAC filter. */
@@ -55,6 +57,9 @@ public final class ListenerContext {
         rqActive = stats.counter(p + "downstream_rq_active");
         cxTotal = stats.counter(p + "downstream_cx_total");
         cxActive = stats.counter(p + "downstream_cx_active");
+        // per listener, as Envoy's listener.<address>.ssl.*: a refused client is counted where it knocked
+        sslHandshake = stats.counter("listener." + spec.name() + ".ssl.handshake");
+        sslConnectionError = stats.counter("listener." + spec.name() + ".ssl.connection_error");
         for (int i = 1; i <= 5; i++) {
             rqByClass[i] = stats.counter(p + "downstream_rq_" + i + "xx");
         }
@@ -108,6 +113,16 @@ public final class ListenerContext {
     /** Counts a response the proxy made itself, under its x-weft-error code. */
     public void recordError(WeftError e) {
         errors.get(e).increment();
+    }
+
+    /** Counts a completed TLS handshake (the client verified when the chain asks for a certificate). */
+    public void tlsHandshake() {
+        sslHandshake.increment();
+    }
+
+    /** Counts a failed TLS handshake: a refused client certificate, a protocol version below 1.2, plaintext bytes. */
+    public void tlsHandshakeFailed() {
+        sslConnectionError.increment();
     }
 
     /** Counts a downstream connection for as long as it is open. */

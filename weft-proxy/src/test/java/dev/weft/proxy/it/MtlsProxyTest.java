@@ -13,7 +13,9 @@ import dev.weft.proxy.tls.Secrets;
 import dev.weft.testkit.Processes;
 import dev.weft.testkit.modelserver.ModelServer;
 import dev.weft.testkit.modelserver.ModelServerConfig;
+import dev.weft.proxy.config.ProxySnapshot;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
@@ -126,6 +128,7 @@ class MtlsProxyTest {
 
         assertThat(plaintext.exitCode()).as("curl over plaintext: %s", plaintext.stderr()).isNotZero();
         assertThat(plaintext.stdout()).isEqualTo("000");
+        assertThat(server.stats().value("listener.inbound.ssl.connection_error")).as("the plaintext attempt").isOne();
         assertThat(mtls.exitCode()).as(mtls.stderr()).isZero();
         assertThat(mtls.stdout()).isEqualTo("200");
         await().atMost(WAIT).untilAsserted(() -> assertThat(server.stats().value("http.inbound.downstream_rq_2xx")).isEqualTo(1));
@@ -150,6 +153,9 @@ class MtlsProxyTest {
             assertThatThrownBy(() -> tlsGet(port, (Credential) c[1])).as((String) c[0]).isInstanceOf(IOException.class);
         }
         assertThat(server.stats().value("http.inbound.downstream_rq_total")).as("only the valid SVID got through").isEqualTo(1);
+        assertThat(server.stats().value("listener.inbound.ssl.handshake")).isEqualTo(1);
+        await().atMost(WAIT).untilAsserted(() -> assertThat(server.stats().value("listener.inbound.ssl.connection_error"))
+                .isEqualTo(refused.size()));
     }
 
     @Test
@@ -192,6 +198,41 @@ class MtlsProxyTest {
                 .isEqualTo(200);
         assertThat(tlsGet(port, pki.svid("default", "productpage"))).startsWith("HTTP/1.1 200");
         await().atMost(WAIT).untilAsserted(() -> assertThat(server.stats().value("http.inbound.downstream_rq_2xx")).isEqualTo(4));
+    }
+
+    @Test
+    void anEndpointThatTurnsToMtlsGetsNewConnectionsInsteadOfItsPooledPlaintextOne() throws Exception {
+        // PERMISSIVE, with the plaintext chain routed to another app, so a response says which chain served it
+        ModelServer plainApp = ModelServer.start(ModelServerConfig.builder().instanceId("plain").build());
+        resources.add(plainApp);
+        Listener permissive = MeshBootstraps.inbound(Mode.PERMISSIVE);
+        Listener split = permissive.toBuilder().setFilterChains(1, permissive.getFilterChains(1).toBuilder()
+                .setFilters(0, MeshBootstraps.hcm("inbound", "plain-app"))).build();
+        ProxyServer server = ProxyServer.start(BootstrapLoader.build(MeshBootstraps.bootstrap(List.of(split),
+                List.of(MeshBootstraps.plainCluster("app", app.port()), MeshBootstraps.plainCluster("plain-app", plainApp.port())),
+                List.of(pki.rootCa()))), 2);
+        resources.add(server::close);
+        server.secrets().provideLocally(Secrets.DEFAULT, pki.svid("default", "reviews").secret(Secrets.DEFAULT));
+        server.configured().get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        int port = server.port("inbound");
+        Credential productpage = pki.svid("default", "productpage");
+        ProxyServer client = clientProxy(port, false, List.of(pki.id("default", "reviews")), productpage);
+
+        assertThat(get(client.port("outbound"), "/status/200").headers().firstValue("x-model-server-instance")).hasValue("plain");
+
+        // the control plane learns the endpoint is an authenticated sidecar: same cluster, endpoint metadata tlsMode weft
+        Cluster svc = MeshBootstraps.meshCluster("svc", "reviews.default", List.of(pki.id("default", "reviews")))
+                .setLoadAssignment(MeshBootstraps.assignment("svc", MeshBootstraps.endpoint(port, true))).build();
+        ProxySnapshot next = BootstrapLoader.build(MeshBootstraps.bootstrap(List.of(MeshBootstraps.outbound()), List.of(svc),
+                List.of(pki.rootCa())));
+        next.secrets().provideLocally(Secrets.DEFAULT, productpage.secret(Secrets.DEFAULT));
+        client.apply(next);
+
+        for (int i = 0; i < 3; i++) {
+            assertThat(get(client.port("outbound"), "/status/200").headers().firstValue("x-model-server-instance"))
+                    .as("request %d after the change", i).hasValue("app");
+        }
+        assertThat(client.stats().value("cluster.svc.upstream_cx_total")).as("one plaintext, one mTLS connection").isEqualTo(2);
     }
 
     @Test
