@@ -1,5 +1,6 @@
 package dev.weft.proxy;
 
+import dev.weft.ca.TrustBundle;
 import dev.weft.proxy.admin.AdminServer;
 import dev.weft.proxy.config.FilterChainSpec;
 import dev.weft.proxy.config.ListenerSpec;
@@ -9,6 +10,8 @@ import dev.weft.proxy.identity.WorkloadIdentity;
 import dev.weft.proxy.router.ListenerContext;
 import dev.weft.proxy.stats.Stats;
 import dev.weft.proxy.tls.SecretStore;
+import dev.weft.proxy.tls.Secrets;
+import dev.weft.proxy.tls.ValidationSecret;
 import dev.weft.proxy.transport.Transport;
 import dev.weft.proxy.upstream.ClusterManager;
 import dev.weft.proxy.upstream.UpstreamCluster;
@@ -97,30 +100,34 @@ public final class ProxyServer implements AutoCloseable {
     }
 
     /**
-     * Starts a sidecar with a workload identity: as {@link #start(ProxySnapshot, int)} for a dynamic
-     * snapshot, but the ADS stream runs over mutual TLS with the identity's SVID
-     * ({@link WorkloadIdentity#channelCredentials()}). The identity must already hold its first
-     * certificate ({@link WorkloadIdentity#awaitFirst}); the proxy owns it from here on and closes it
-     * when it stops (or when this start fails).
+     * Starts a sidecar with a workload identity: as {@link #start(ProxySnapshot, int)}, and
+     * <ul>
+     *   <li>each certificate of the identity (the current one first, before anything else starts) is the
+     *       local secret {@code default} ({@link SecretStore#provideLocally}), which listeners and clusters
+     *       present from their next handshake on;</li>
+     *   <li>each {@code ROOTCA} secret the control plane sends is the identity's trust bundle for the control
+     *       plane ({@link WorkloadIdentity#updateBundle}), so xDS follows a root rotation;</li>
+     *   <li>the ADS stream runs over mutual TLS with the identity's SVID
+     *       ({@link WorkloadIdentity#channelCredentials()}).</li>
+     * </ul>
+     * The identity must already hold its first certificate ({@link WorkloadIdentity#awaitFirst}); the proxy
+     * owns it from here on and closes it when it stops (or when this start fails).
      *
      * @param identity null for plaintext xDS without identity
      */
     public static ProxyServer start(ProxySnapshot snapshot, int workers, WorkloadIdentity identity)
             throws IOException {
-        if (identity != null) {
-            if (!snapshot.dynamic()) {
-                throw new IllegalArgumentException("a workload identity needs a dynamic bootstrap (xDS); "
-                        + snapshot.version() + " is static");
-            }
-            if (identity.current() == null) {
-                throw new IllegalStateException("the identity agent of " + identity.identity()
-                        + " has no certificate yet; await its first before starting the proxy");
-            }
+        if (identity != null && identity.current() == null) {
+            throw new IllegalStateException("the identity agent of " + identity.identity()
+                    + " has no certificate yet; await its first before starting the proxy");
         }
         int n = workers > 0 ? workers : Runtime.getRuntime().availableProcessors();
         ProxyServer server = new ProxyServer(snapshot, n);
         server.identity = identity;
         try {
+            if (identity != null) {
+                server.useIdentity(identity);
+            }
             if (snapshot.dynamic()) {
                 server.startAdmin();
                 server.startXds(identity == null ? InsecureChannelCredentials.create()
@@ -139,6 +146,30 @@ public final class ProxyServer implements AutoCloseable {
             throw e;
         }
         return server;
+    }
+
+    /** Publishes the identity's certificates as secret {@code default} and feeds ROOTCA back to it. */
+    private void useIdentity(WorkloadIdentity id) {
+        SecretStore secrets = secrets();
+        // delivers the current certificate before returning: listeners and clusters find it at once
+        id.addListener(c -> secrets.provideLocally(Secrets.DEFAULT, c.toSecret(Secrets.DEFAULT)));
+        secrets.addListener(changed -> {
+            if (changed.contains(Secrets.ROOTCA)) {
+                trustControlPlaneBy(secrets.validation(Secrets.ROOTCA), id);
+            }
+        });
+        // a static bootstrap may carry it already
+        trustControlPlaneBy(secrets.validation(Secrets.ROOTCA), id);
+    }
+
+    private static void trustControlPlaneBy(ValidationSecret rootCa, WorkloadIdentity id) {
+        if (rootCa == null || !rootCa.isSpiffe()) {
+            return;
+        }
+        TrustBundle bundle = rootCa.trustDomains().get(id.identity().trustDomain());
+        if (bundle != null) {
+            id.updateBundle(bundle);
+        }
     }
 
     private void startAdmin() throws IOException {

@@ -3,6 +3,8 @@ package dev.weft.proxy.identity;
 import dev.weft.ca.Pem;
 import dev.weft.ca.SpiffeId;
 import dev.weft.ca.Svid;
+import dev.weft.proxy.tls.Secrets;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
@@ -39,6 +41,14 @@ public record WorkloadCertificate(Svid svid, PrivateKey privateKey) {
     /** The private key as a PKCS#8 PEM block: an SDS {@code tls_certificate.private_key}. */
     public String privateKeyPem() {
         return Pem.encode(privateKey);
+    }
+
+    /**
+     * This certificate as the SDS secret {@code name} (the workload's is {@code default}):
+     * {@code tls_certificate{certificate_chain, private_key}}, both inline PEM.
+     */
+    public Secret toSecret(String name) {
+        return Secrets.tlsCertificate(name, svid.chain(), privateKey);
     }
 
     @Override
