@@ -201,6 +201,21 @@ public final class ControlPlane implements AutoCloseable {
         return identity;
     }
 
+    /**
+     * The CA's trust bundle or issuer changed (root rotation add, activate or remove-old): every connected node's
+     * snapshot is recomputed (their ROOTCA secret carries the new bundle), and the control plane's own certificate is
+     * reissued when the CA now issues from another root. Call it after each rotation step.
+     *
+     * @throws SigningRefusedException when the control plane's certificate cannot be reissued now (it is retried)
+     */
+    public void trustBundleChanged() throws SigningRefusedException {
+        xds.changed();
+        if (identity.reissueIfIssuerChanged()) {
+            LOG.info("control plane certificate reissued from the new issuer {}",
+                    ca.issuerChain().get(0).getSubjectX500Principal());
+        }
+    }
+
     /** Runs the registry's expiry check now, as the scheduler does every {@link ServiceRegistry#checkInterval()}. */
     public void checkExpiry() {
         registry.tick();

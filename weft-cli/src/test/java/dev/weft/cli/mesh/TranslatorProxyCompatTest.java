@@ -210,11 +210,11 @@ class TranslatorProxyCompatTest {
         }
         // instances that registered themselves through their sidecar's stream
         registry.sidecarStreamOpened(new SidecarRegistration("default", "greeter-v2-1", "greeter-v2", "127.0.0.1", 15001,
-                ServiceProtocol.GRPC, Map.of("version", "v1", "zone", "a")));
+                ServiceProtocol.GRPC, Map.of("version", "v1", "zone", "a"), null));
         registry.sidecarStreamOpened(new SidecarRegistration("default", "chat-v1", "chat", "127.0.0.1", 15002,
-                null, Map.of("version", "v1")));
+                null, Map.of("version", "v1"), null));
         registry.sidecarStreamOpened(new SidecarRegistration("default", "chat-v2", "chat", "127.0.0.1", 15003,
-                null, Map.of("version", "v2")));
+                null, Map.of("version", "v2"), null));
     }
 
     @Test

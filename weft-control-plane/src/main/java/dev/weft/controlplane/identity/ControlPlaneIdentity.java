@@ -187,6 +187,27 @@ public final class ControlPlaneIdentity implements AutoCloseable {
     }
 
     /**
+     * Reissues the certificate when the CA no longer issues from the certificate's issuer (a root rotation was
+     * activated), so that it chains to the new root before the old one leaves the bundle.
+     *
+     * @return whether it was reissued
+     */
+    public synchronized boolean reissueIfIssuerChanged() throws SigningRefusedException {
+        X509Certificate issuer = ca.issuerChain().get(0);
+        X509Certificate leaf = current.svid().certificate();
+        if (leaf.getIssuerX500Principal().equals(issuer.getSubjectX500Principal())) {
+            try {
+                leaf.verify(issuer.getPublicKey());
+                return false;
+            } catch (GeneralSecurityException e) {
+                // an issuer of the same name but another key: reissue
+            }
+        }
+        reissue();
+        return true;
+    }
+
+    /**
      * A key manager that serves the newest certificate at each handshake (server or client side); a handshake that
      * chose a certificate keeps getting that one's key even when a renewal happens meanwhile.
      */

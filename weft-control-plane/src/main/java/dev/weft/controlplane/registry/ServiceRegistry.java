@@ -5,6 +5,7 @@ import dev.weft.api.registry.ServiceInstanceSpec;
 import dev.weft.api.registry.ServicePort;
 import dev.weft.api.registry.ServiceProtocol;
 import dev.weft.api.registry.ServiceSpec;
+import dev.weft.ca.SpiffeId;
 import dev.weft.controlplane.store.PersistedInstance;
 import dev.weft.controlplane.store.ServiceDirectory;
 import dev.weft.controlplane.store.StoreSnapshot;
@@ -73,7 +74,7 @@ public final class ServiceRegistry implements ServiceDirectory {
         for (PersistedInstance p : persisted) {
             InstanceSource source = InstanceSource.fromWireName(p.source());
             entries.put(key(p.namespace(), p.name()), new Entry(p.namespace(), p.name(), source, p.service(),
-                    p.address(), p.port(), p.protocol(), p.labels(), p.ttl(), now, 0, true));
+                    p.address(), p.port(), p.protocol(), p.labels(), p.ttl(), now, 0, true, p.identity()));
         }
     }
 
@@ -119,7 +120,7 @@ public final class ServiceRegistry implements ServiceDirectory {
                 Instant heartbeat = old != null && old.source == InstanceSource.STATIC ? old.lastHeartbeat : now;
                 entries.put(e.getKey(), new Entry(r.metadata().namespace(), r.metadata().name(), InstanceSource.STATIC,
                         spec.service(), spec.address(), spec.port(), spec.protocol(), r.metadata().labels(),
-                        spec.ttl(), heartbeat, 0, true));
+                        spec.ttl(), heartbeat, 0, true, null));
             }
         }
         changed(membershipChanged);
@@ -140,7 +141,7 @@ public final class ServiceRegistry implements ServiceDirectory {
             }
             entries.put(key(namespace, name), new Entry(namespace, name, InstanceSource.API, spec.service(),
                     spec.address(), spec.port(), spec.protocol(), instance.metadata().labels(), spec.ttl(),
-                    clock.instant(), 0, true));
+                    clock.instant(), 0, true, null));
         }
         changed(true);
     }
@@ -191,7 +192,7 @@ public final class ServiceRegistry implements ServiceDirectory {
             int streams = old != null && old.source == InstanceSource.SIDECAR ? old.openStreams + 1 : 1;
             entries.put(key, new Entry(sidecar.namespace(), sidecar.name(), InstanceSource.SIDECAR, sidecar.service(),
                     sidecar.address(), sidecar.port(), sidecar.protocol(), sidecar.labels(), sidecarTtl,
-                    clock.instant(), streams, true));
+                    clock.instant(), streams, true, sidecar.identity()));
         }
         changed(true);
     }
@@ -308,7 +309,7 @@ public final class ServiceRegistry implements ServiceDirectory {
             return entries.values().stream().filter(e -> e.source != InstanceSource.STATIC)
                     .sorted(Comparator.comparing((Entry e) -> e.namespace).thenComparing(e -> e.name))
                     .map(e -> new PersistedInstance(e.namespace, e.name, e.service, e.address, e.port, e.protocol,
-                            e.labels, e.ttl, e.source.wireName()))
+                            e.labels, e.ttl, e.source.wireName(), e.identity))
                     .toList();
         }
     }
@@ -345,7 +346,7 @@ public final class ServiceRegistry implements ServiceDirectory {
     /** One instance's registration; replaced, never mutated. {@code healthy} is the health last reported. */
     private record Entry(String namespace, String name, InstanceSource source, String service, String address,
                          int port, ServiceProtocol protocol, Map<String, String> labels, Duration ttl,
-                         Instant lastHeartbeat, int openStreams, boolean healthy) {
+                         Instant lastHeartbeat, int openStreams, boolean healthy, SpiffeId identity) {
 
         Entry {
             labels = labels == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(labels));
@@ -357,23 +358,23 @@ public final class ServiceRegistry implements ServiceDirectory {
 
         Entry heartbeat(Instant now) {
             return new Entry(namespace, name, source, service, address, port, protocol, labels, ttl, now, openStreams,
-                    healthy);
+                    healthy, identity);
         }
 
         Entry withStreams(int streams) {
             return new Entry(namespace, name, source, service, address, port, protocol, labels, ttl, lastHeartbeat,
-                    streams, healthy);
+                    streams, healthy, identity);
         }
 
         Entry withHealthy(boolean nowHealthy) {
             return new Entry(namespace, name, source, service, address, port, protocol, labels, ttl, lastHeartbeat,
-                    openStreams, nowHealthy);
+                    openStreams, nowHealthy, identity);
         }
 
         InstanceView view(Instant now) {
             return new InstanceView(namespace, name, service, address, port, protocol, labels,
                     healthyAt(now) ? InstanceHealth.HEALTHY : InstanceHealth.EXPIRED, source,
-                    ttl == null && source != InstanceSource.SIDECAR ? null : lastHeartbeat);
+                    ttl == null && source != InstanceSource.SIDECAR ? null : lastHeartbeat, identity);
         }
     }
 }

@@ -10,6 +10,7 @@ import dev.weft.api.Resource;
 import dev.weft.api.ResourceException;
 import dev.weft.api.ResourceLoader;
 import dev.weft.api.ResourceWriter;
+import dev.weft.ca.SpiffeId;
 import dev.weft.api.registry.ServiceProtocol;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -110,6 +111,9 @@ public final class StateFile {
                 node.put("ttlMillis", instance.ttl().toMillis());
             }
             node.put("source", instance.source());
+            if (instance.identity() != null) {
+                node.put("identity", instance.identity().toString());
+            }
         }
         byte[] bytes = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(root);
         Files.createDirectories(file.getParent());
@@ -131,10 +135,12 @@ public final class StateFile {
             node.path("labels").properties().forEach(e -> labels.put(e.getKey(), e.getValue().asText()));
             JsonNode protocol = node.get("protocol");
             JsonNode ttl = node.get("ttlMillis");
+            JsonNode identity = node.get("identity");
             return new PersistedInstance(text(node, "namespace"), text(node, "name"), text(node, "service"),
                     text(node, "address"), node.path("port").asInt(),
                     protocol == null ? null : ServiceProtocol.valueOf(protocol.asText()), labels,
-                    ttl == null ? null : Duration.ofMillis(ttl.asLong()), text(node, "source"));
+                    ttl == null ? null : Duration.ofMillis(ttl.asLong()), text(node, "source"),
+                    identity == null ? null : SpiffeId.parse(identity.asText()));
         } catch (RuntimeException e) {
             throw new CorruptStateException(file, where + ": " + e.getMessage(), e);
         }

@@ -95,9 +95,14 @@ final class ClusterTranslator {
     private ClusterLoadAssignment assignment(ClusterRef ref, List<InstanceView> instances) {
         Map<String, List<LbEndpoint>> byZone = new TreeMap<>();
         for (InstanceView instance : instances) {
+            LbEndpoint.Builder endpoint = LbEndpoint.newBuilder().setEndpoint(Endpoint.newBuilder()
+                    .setAddress(XdsResources.address(instance.address(), instance.port())));
+            // an authenticated sidecar's inbound listener speaks mTLS: callers pick tlsMode-weft for it
+            if (flavor == NodeInfo.Role.SIDECAR && instance.identity() != null) {
+                endpoint.setMetadata(MtlsResources.mtlsEndpoint());
+            }
             byZone.computeIfAbsent(instance.labels().getOrDefault("zone", ""), z -> new ArrayList<>())
-                    .add(LbEndpoint.newBuilder().setEndpoint(Endpoint.newBuilder()
-                            .setAddress(XdsResources.address(instance.address(), instance.port()))).build());
+                    .add(endpoint.build());
         }
         ClusterLoadAssignment.Builder assignment = ClusterLoadAssignment.newBuilder().setClusterName(ref.name());
         byZone.forEach((zone, endpoints) -> {

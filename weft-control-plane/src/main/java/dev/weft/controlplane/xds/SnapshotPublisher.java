@@ -28,7 +28,7 @@ final class SnapshotPublisher {
     private static final Logger LOG = LoggerFactory.getLogger(SnapshotPublisher.class);
 
     private final SimpleCache<String> cache;
-    private final Supplier<MeshModel> models;
+    private final Supplier<Translator> translators;
     private final ScheduledExecutorService executor;
     private final Duration debounce;
     private final AtomicBoolean scheduled = new AtomicBoolean();
@@ -38,10 +38,11 @@ final class SnapshotPublisher {
     private Translator translator;
     private volatile boolean dirty = true;
 
-    SnapshotPublisher(SimpleCache<String> cache, Supplier<MeshModel> models, ScheduledExecutorService executor,
+    /** @param translators a translator of the newest model (store, registry and trust bundle) at each call */
+    SnapshotPublisher(SimpleCache<String> cache, Supplier<Translator> translators, ScheduledExecutorService executor,
                       Duration debounce) {
         this.cache = cache;
-        this.models = models;
+        this.translators = translators;
         this.executor = executor;
         this.debounce = debounce;
     }
@@ -98,7 +99,7 @@ final class SnapshotPublisher {
         if (translator == null || dirty) {
             // cleared before reading the model, so that a change made while it is read marks it old again
             dirty = false;
-            translator = new Translator(models.get());
+            translator = translators.get();
         }
         Snapshot snapshot = translator.snapshot(node);
         Snapshot previous = cache.getSnapshot(node.id());

@@ -1,5 +1,6 @@
 package dev.weft.controlplane.xds;
 
+import dev.weft.api.policy.MtlsMode;
 import dev.weft.api.registry.ServicePort;
 import dev.weft.api.registry.ServiceProtocol;
 import dev.weft.controlplane.registry.ServiceView;
@@ -14,6 +15,7 @@ import io.envoyproxy.envoy.config.route.v3.RouteAction;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.config.route.v3.RouteMatch;
 import io.envoyproxy.envoy.config.route.v3.VirtualHost;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -29,8 +31,10 @@ import java.util.TreeSet;
  * Computes a node's xDS snapshot from one {@link MeshModel}, as the contract with the sidecar says: for a sidecar,
  * its inbound listener (with the RBAC filters of {@link AuthorizationTranslator}), route and cluster, the outbound
  * listener with one virtual host per service it may call, fixed-port listeners per upstream, and the EDS clusters
- * and endpoints those routes use; for a proxyless gRPC client, API listeners named after each service it may call. A node that declares upstreams gets only those (and
- * its own inbound), so what it receives does not grow with the mesh.
+ * and endpoints those routes use; for a proxyless gRPC client, API listeners named after each service it may call.
+ * A node that declares upstreams gets only those (and its own inbound), so what it receives does not grow with the
+ * mesh. A sidecar with an identity also gets mTLS ({@link MtlsResources}): its inbound listener's shape, its
+ * clusters' transport_socket_matches, the ROOTCA secret.
  *
  * <p>Per-service routes and per-cluster resources are built once per model and shared by every node. Not
  * thread-safe: one translator serves one model on one thread.
@@ -52,10 +56,12 @@ final class Translator {
     private final Map<String, com.google.protobuf.Message> shared = new HashMap<>();
     private final Map<com.google.protobuf.Message, byte[]> digests = new IdentityHashMap<>();
     private final AuthorizationTranslator authorization;
+    private final MtlsResources mtls;
 
-    Translator(MeshModel model) {
+    Translator(MeshModel model, MtlsResources mtls) {
         this.model = model;
         this.authorization = new AuthorizationTranslator(model);
+        this.mtls = mtls;
         for (NodeInfo.Role role : NodeInfo.Role.values()) {
             routeTranslators.put(role, new RouteTranslator(model, role));
             clusterTranslators.put(role, new ClusterTranslator(model, role));
@@ -65,24 +71,27 @@ final class Translator {
     /** The node's snapshot, each type versioned by the hash of its resources, checked by {@link Consistency}. */
     Snapshot snapshot(NodeInfo node) {
         Resources resources = node.role() == NodeInfo.Role.SIDECAR ? sidecar(node) : proxyless(node);
+        List<Secret> secrets = node.role() == NodeInfo.Role.SIDECAR ? mtls.secrets(node) : List.of();
         Snapshot snapshot = Snapshot.create(
                 resources.clusters, Versions.of(resources.clusters, digests),
                 resources.endpoints, Versions.of(resources.endpoints, digests),
                 resources.listeners, Versions.of(resources.listeners, digests),
                 resources.routes, Versions.of(resources.routes, digests),
-                List.of(), "");
+                secrets, Versions.of(secrets, digests));
         Consistency.ensureConsistent(snapshot);
         return snapshot;
     }
 
     private Resources sidecar(NodeInfo node) {
-        Resources out = new Resources(node.role());
+        Resources out = new Resources(node);
         if (node.inboundPort() > 0) {
             String cluster = "inbound|" + node.appPort();
             AuthorizationTranslator.Inbound authz = authorization.inbound(node);
+            MtlsMode inboundMode = mtls.inboundMode(node);
             out.listeners.add(shared("listener|inbound|" + node.address() + "|" + node.inboundPort() + "|"
-                    + authz.key(), () -> authz.apply(
-                            XdsResources.listener(INBOUND, node.address(), node.inboundPort(), INBOUND))));
+                    + authz.key() + "|" + inboundMode, () -> mtls.inbound(authz.apply(
+                            XdsResources.listener(INBOUND, node.address(), node.inboundPort(), INBOUND)),
+                    inboundMode)));
             out.routes.add(shared("routes|" + cluster, () -> RouteConfiguration.newBuilder().setName(INBOUND)
                     .addVirtualHosts(VirtualHost.newBuilder().setName(INBOUND).addDomains("*")
                             .addRoutes(Route.newBuilder().setName("inbound/app")
@@ -142,7 +151,7 @@ final class Translator {
     }
 
     private Resources proxyless(NodeInfo node) {
-        Resources out = new Resources(node.role());
+        Resources out = new Resources(node);
         for (ServiceView service : reachable(node)) {
             String routeName = service.qualifiedName();
             for (String alias : aliases(service, node.namespace())) {
@@ -211,6 +220,7 @@ final class Translator {
     /** One node's resources while they are gathered. */
     private final class Resources {
 
+        final NodeInfo node;
         final NodeInfo.Role role;
         final List<Listener> listeners = new ArrayList<>();
         final List<RouteConfiguration> routes = new ArrayList<>();
@@ -218,8 +228,9 @@ final class Translator {
         final List<ClusterLoadAssignment> endpoints = new ArrayList<>();
         final SortedSet<ClusterRef> used = new TreeSet<>();
 
-        Resources(NodeInfo.Role role) {
-            this.role = role;
+        Resources(NodeInfo node) {
+            this.node = node;
+            this.role = node.role();
         }
 
         /** The service's routes; their clusters are added to the node's. */
@@ -244,6 +255,13 @@ final class Translator {
             for (ClusterRef ref : used) {
                 String key = role + "|" + ref.name();
                 Cluster cluster = Translator.this.clusters.computeIfAbsent(key, k -> translator.outbound(ref));
+                // mTLS to the callee's sidecars: only a caller with a certificate, to a service that is not DISABLE
+                if (role == NodeInfo.Role.SIDECAR && cluster.getType() == Cluster.DiscoveryType.EDS
+                        && mtls.upstreamMtls(node, ref)) {
+                    Cluster plaintext = cluster;
+                    cluster = Translator.this.clusters.computeIfAbsent("mtls|" + key,
+                            k -> mtls.withTransportSocketMatches(plaintext, ref));
+                }
                 clusters.add(cluster);
                 // a STRICT_DNS cluster (instances known by name) holds its endpoints inline
                 if (cluster.getType() == Cluster.DiscoveryType.EDS) {

@@ -1,6 +1,8 @@
 package dev.weft.controlplane.xds;
 
 import dev.weft.ca.CertificateAuthority;
+import dev.weft.ca.SpiffeId;
+import dev.weft.ca.TrustBundle;
 import dev.weft.controlplane.identity.CertificateService;
 import dev.weft.controlplane.identity.ClientIdentityInterceptor;
 import dev.weft.controlplane.identity.ControlPlaneIdentity;
@@ -68,15 +70,19 @@ public final class XdsServer implements AutoCloseable {
                                   CertificateAuthority ca) throws IOException {
         SimpleCache<String> cache = new SimpleCache<>(Node::getId);
         NackHoldingWatcher watcher = new NackHoldingWatcher(cache);
-        SnapshotPublisher publisher = new SnapshotPublisher(cache,
-                () -> new MeshModel(store.snapshot(), registry.snapshot()), executor, debounce);
+        SnapshotPublisher publisher = new SnapshotPublisher(cache, () -> {
+            StoreSnapshot resources = store.snapshot();
+            return new Translator(new MeshModel(resources, registry.snapshot()),
+                    new MtlsResources(resources, ca.bundle()));
+        }, executor, debounce);
         NodeAdmission admission = new NodeAdmission(identity != null, store::snapshot);
         ProxyTracker tracker = new ProxyTracker(clock, admission, new ProxyTracker.StreamListener() {
             @Override
             public void opened(NodeInfo node) {
                 if (node.registers()) {
                     registry.sidecarStreamOpened(new SidecarRegistration(node.namespace(), node.instanceName(),
-                            node.service(), node.address(), node.inboundPort(), node.appProtocol(), node.labels()));
+                            node.service(), node.address(), node.inboundPort(), node.appProtocol(), node.labels(),
+                            node.identity()));
                 }
                 publisher.nodeConnected(node);
             }
@@ -120,13 +126,25 @@ public final class XdsServer implements AutoCloseable {
     }
 
     /**
-     * The snapshot this server serves {@code node} while the store and registry are in these states: the same
-     * translation, without a server, for tools and tests that check what a proxy receives.
+     * The snapshot this server serves {@code node} while the store and registry are in these states, when the node
+     * has no identity (insecure xDS): the same translation, without a server, for tools and tests that check what a
+     * proxy receives.
      *
      * @throws IllegalArgumentException when the node's {@code weft.*} metadata is invalid, naming the key
      */
     public static Snapshot translate(StoreSnapshot store, RegistrySnapshot registry, Node node) {
-        return new Translator(new MeshModel(store, registry)).snapshot(NodeInfo.from(node));
+        return new Translator(new MeshModel(store, registry), new MtlsResources(store, null))
+                .snapshot(NodeInfo.from(node));
+    }
+
+    /**
+     * The snapshot this server serves {@code node} authenticated as {@code identity}, with {@code bundle} as the CA's
+     * trust bundle: with mTLS (inbound filter chains, transport_socket_matches, the ROOTCA secret).
+     */
+    public static Snapshot translate(StoreSnapshot store, RegistrySnapshot registry, Node node, SpiffeId identity,
+                                     TrustBundle bundle) {
+        return new Translator(new MeshModel(store, registry), new MtlsResources(store, bundle))
+                .snapshot(NodeInfo.from(node).withIdentity(identity));
     }
 
     public int port() {

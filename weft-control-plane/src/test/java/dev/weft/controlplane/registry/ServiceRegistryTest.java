@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.weft.api.Resource;
 import dev.weft.api.registry.ServiceInstanceSpec;
+import dev.weft.ca.SpiffeId;
 import dev.weft.controlplane.TestClock;
 import dev.weft.controlplane.Yaml;
 import dev.weft.controlplane.store.PersistedInstance;
@@ -122,7 +123,7 @@ class ServiceRegistryTest {
     @Test
     void aSidecarIsAliveWhileItsStreamIsOpenAndExpiresOneTtlAfterItCloses() {
         SidecarRegistration sidecar = new SidecarRegistration("default", "reviews-a", "reviews", "127.0.0.1", 15001,
-                null, Map.of("version", "v2"));
+                null, Map.of("version", "v2"), null);
         registry.sidecarStreamOpened(sidecar);
 
         clock.advance(SIDECAR_TTL.multipliedBy(5));
@@ -145,7 +146,7 @@ class ServiceRegistryTest {
     @Test
     void aSidecarWithTwoStreamsStaysAliveUntilBothClose() {
         SidecarRegistration sidecar = new SidecarRegistration("default", "reviews-a", "reviews", "127.0.0.1", 15001,
-                null, Map.of());
+                null, Map.of(), null);
         registry.sidecarStreamOpened(sidecar);
         registry.sidecarStreamOpened(sidecar);
 
@@ -159,9 +160,11 @@ class ServiceRegistryTest {
     @Test
     void persistedInstancesGetOneTtlOfGraceAfterARestart() {
         PersistedInstance sidecar = new PersistedInstance("default", "reviews-a", "reviews", "127.0.0.1", 15001,
-                null, Map.of(), SIDECAR_TTL, "sidecar");
+                null, Map.of(), SIDECAR_TTL, "sidecar", SpiffeId.parse("spiffe://cluster.local/ns/default/sa/reviews"));
         ServiceRegistry restarted = new ServiceRegistry(clock, SIDECAR_TTL, List.of(sidecar));
 
+        assertThat(restarted.snapshot().services().get(0).instances().get(0).identity())
+                .as("callers keep using mTLS to it while it reconnects").isEqualTo(sidecar.identity());
         clock.advance(SIDECAR_TTL.minusSeconds(1));
         restarted.tick();
         assertThat(restarted.snapshot().services().get(0).instances().get(0).healthy()).isTrue();

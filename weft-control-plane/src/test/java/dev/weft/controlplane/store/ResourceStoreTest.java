@@ -8,6 +8,7 @@ import dev.weft.api.Resource;
 import dev.weft.api.ResourceException;
 import dev.weft.api.ResourceKey;
 import dev.weft.api.registry.ServiceProtocol;
+import dev.weft.ca.SpiffeId;
 import dev.weft.controlplane.Yaml;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -177,8 +178,11 @@ class ResourceStoreTest {
         ResourceStore store = open((ns, s) -> false);
         store.apply(Yaml.resources(SERVICE + "---\n" + POLICY + "---\n" + ROUTE), false);
         PersistedInstance instance = new PersistedInstance("default", "reviews-1", "reviews", "10.0.0.1", 9080,
-                ServiceProtocol.HTTP2, Map.of("version", "v2"), Duration.ofSeconds(10), "api");
-        store.saveInstances(List.of(instance));
+                ServiceProtocol.HTTP2, Map.of("version", "v2"), Duration.ofSeconds(10), "api", null);
+        PersistedInstance sidecar = new PersistedInstance("default", "reviews-2", "reviews", "10.0.0.2", 15006,
+                null, Map.of(), Duration.ofSeconds(10), "sidecar",
+                SpiffeId.parse("spiffe://cluster.local/ns/default/sa/reviews"));
+        store.saveInstances(List.of(instance, sidecar));
         store.delete(new ResourceKey(Kind.HTTP_ROUTE, "default", "reviews"));
 
         StoredState reloaded = new StateFile(dataDir).load();
@@ -187,7 +191,7 @@ class ResourceStoreTest {
         assertThat(reloaded.resources()).extracting(r -> r.key().toString())
                 .containsExactlyInAnyOrder("Service default/reviews", "DestinationPolicy default/reviews");
         assertThat(reloaded.resources()).containsExactlyInAnyOrderElementsOf(store.snapshot().resources().values());
-        assertThat(reloaded.instances()).containsExactly(instance);
+        assertThat(reloaded.instances()).containsExactly(instance, sidecar);
         assertThat(Files.list(dataDir)).extracting(p -> p.getFileName().toString())
                 .containsExactly(StateFile.FILE_NAME);
     }

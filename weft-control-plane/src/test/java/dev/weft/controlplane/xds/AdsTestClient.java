@@ -10,6 +10,7 @@ import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
 import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
@@ -97,6 +98,15 @@ final class AdsTestClient implements AutoCloseable {
 
     Map<String, ClusterLoadAssignment> endpoints() {
         return resources(Resources.V3.ENDPOINT_TYPE_URL, ClusterLoadAssignment.class);
+    }
+
+    Map<String, Secret> secrets() {
+        return resources(Resources.V3.SECRET_TYPE_URL, Secret.class);
+    }
+
+    /** Subscribes to secrets by name, as a proxy does for the SDS names its listeners and clusters use. */
+    void subscribeSecrets(List<String> names) {
+        subscribe(Resources.V3.SECRET_TYPE_URL, names);
     }
 
     Throwable error() {

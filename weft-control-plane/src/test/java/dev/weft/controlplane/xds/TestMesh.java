@@ -2,11 +2,14 @@ package dev.weft.controlplane.xds;
 
 import dev.weft.api.Resource;
 import dev.weft.api.registry.ServiceInstanceSpec;
+import dev.weft.ca.SpiffeId;
+import dev.weft.ca.TrustBundle;
 import dev.weft.controlplane.TestClock;
 import dev.weft.controlplane.Yaml;
 import dev.weft.controlplane.registry.ServiceRegistry;
 import dev.weft.controlplane.store.ResourceStore;
 import dev.weft.controlplane.store.StateFile;
+import dev.weft.controlplane.store.StoreSnapshot;
 import dev.weft.controlplane.store.StoredState;
 import io.envoyproxy.controlplane.cache.v3.Snapshot;
 import java.nio.file.Path;
@@ -19,6 +22,8 @@ final class TestMesh {
     final TestClock clock = new TestClock();
     final ServiceRegistry registry = new ServiceRegistry(clock, Duration.ofSeconds(10), List.of());
     final ResourceStore store;
+    /** The CA's trust bundle the ROOTCA secret carries (nodes with an identity need one). */
+    TrustBundle bundle;
 
     TestMesh(Path dataDir) {
         store = new ResourceStore(new StateFile(dataDir), StoredState.EMPTY, registry);
@@ -39,10 +44,16 @@ final class TestMesh {
     }
 
     Translator translator() {
-        return new Translator(new MeshModel(store.snapshot(), registry.snapshot()));
+        StoreSnapshot resources = store.snapshot();
+        return new Translator(new MeshModel(resources, registry.snapshot()), new MtlsResources(resources, bundle));
     }
 
     Snapshot snapshot(io.envoyproxy.envoy.config.core.v3.Node node) {
         return translator().snapshot(NodeInfo.from(node));
+    }
+
+    /** The snapshot of {@code node} when its xDS stream was authenticated as {@code identity}. */
+    Snapshot snapshot(io.envoyproxy.envoy.config.core.v3.Node node, SpiffeId identity) {
+        return translator().snapshot(NodeInfo.from(node).withIdentity(identity));
     }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.weft.ca.CertificateAuthority;
+import dev.weft.ca.Pem;
 import dev.weft.ca.SpiffeId;
 import dev.weft.controlplane.ControlPlane;
 import dev.weft.controlplane.ControlPlaneConfig;
@@ -15,6 +16,8 @@ import dev.weft.controlplane.client.ProxyInfo;
 import dev.weft.controlplane.client.RegistryService;
 import io.envoyproxy.controlplane.cache.Resources;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SPIFFECertValidatorConfig;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import java.nio.file.Path;
@@ -193,6 +196,47 @@ class XdsServerTest {
             assertThat(bad.error()).hasMessageContaining("INVALID_ARGUMENT")
                     .hasMessageContaining("node.metadata.weft.app_port");
         }
+    }
+
+    @Test
+    void anAuthenticatedSidecarIsMarkedForMtlsAndGetsTheRootCaWhichFollowsARotation() throws Exception {
+        try (AdsTestClient observer = new AdsTestClient(channel("default", "caller"), Nodes.sidecar("caller",
+                "caller", 0, 0, 15001, List.of(Map.of("service", "reviews")), Map.of()));
+             AdsTestClient reviews = sidecar("reviews-a", 15006)) {
+            // then: callers mark the sidecar's endpoint for mTLS, and its inbound listener takes TLS (PERMISSIVE)
+            await().atMost(WAIT).untilAsserted(() -> {
+                ClusterLoadAssignment assignment = observer.endpoints().get("outbound|reviews.default|9080");
+                assertThat(endpoints(observer)).containsExactly("127.0.0.1:15006");
+                assertThat(assignment.getEndpoints(0).getLbEndpoints(0).getMetadata()
+                        .getFilterMetadataOrThrow("envoy.transport_socket_match").getFieldsOrThrow("tlsMode")
+                        .getStringValue()).isEqualTo("weft");
+                assertThat(reviews.listeners().get("inbound").getFilterChainsList()).hasSize(2);
+            });
+            reviews.subscribeSecrets(List.of("ROOTCA"));
+            await().atMost(WAIT).until(() -> reviews.secrets().containsKey("ROOTCA"));
+            assertThat(rootCaPem(reviews)).isEqualTo(controlPlane.certificateAuthority().bundle().toPem());
+
+            // when: a new root joins the bundle
+            controlPlane.certificateAuthority().rotateRootAdd();
+            controlPlane.trustBundleChanged();
+
+            // then: the ROOTCA secret holds both roots
+            await().atMost(WAIT).untilAsserted(() -> assertThat(rootCaPem(reviews))
+                    .isEqualTo(controlPlane.certificateAuthority().bundle().toPem()));
+            assertThat(Pem.certificates(rootCaPem(reviews))).hasSize(2);
+
+            // when: it becomes the issuer, the control plane's own certificate follows
+            controlPlane.certificateAuthority().rotateRootActivate();
+            controlPlane.trustBundleChanged();
+            assertThat(controlPlane.identity().svid().certificate().getIssuerX500Principal())
+                    .isEqualTo(controlPlane.certificateAuthority().issuerChain().get(0).getSubjectX500Principal());
+        }
+    }
+
+    private static String rootCaPem(AdsTestClient ads) throws Exception {
+        Secret rootCa = ads.secrets().get("ROOTCA");
+        return rootCa.getValidationContext().getCustomValidatorConfig().getTypedConfig()
+                .unpack(SPIFFECertValidatorConfig.class).getTrustDomains(0).getTrustBundle().getInlineString();
     }
 
     @Test
