@@ -16,8 +16,6 @@ import java.net.InetAddress;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
-import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -168,18 +166,20 @@ public final class ControlPlane implements AutoCloseable {
     }
 
     /**
-     * The CA's trust bundle or issuer changed (a root rotation step): the proxies' snapshots are recomputed, and the
-     * control plane's own certificate is reissued when the CA issues from another certificate now.
+     * The CA's trust bundle or issuer changed (root rotation add, activate or remove-old): every connected node's
+     * snapshot is recomputed (their ROOTCA secret carries the new bundle), and the control plane's own certificate is
+     * reissued when the CA now issues from another certificate. Call it after each rotation step.
      */
     public void trustBundleChanged() {
         xds.changed();
-        if (!issuedBy(identity.svid().certificate(), ca.issuerChain().get(0))) {
-            try {
-                identity.reissue();
-            } catch (SigningRefusedException e) {
-                // reissue() has scheduled a retry; the current certificate still verifies (its root stays trusted)
-                LOG.warn("cannot reissue the control plane's certificate from the new issuer yet: {}", e.getMessage());
+        try {
+            if (identity.reissueIfIssuerChanged()) {
+                LOG.info("control plane certificate reissued from the new issuer {}",
+                        ca.issuerChain().get(0).getSubjectX500Principal());
             }
+        } catch (SigningRefusedException e) {
+            // a retry is scheduled; the current certificate still verifies (its root stays trusted until remove-old)
+            LOG.warn("cannot reissue the control plane's certificate from the new issuer yet: {}", e.getMessage());
         }
     }
 
@@ -201,21 +201,6 @@ public final class ControlPlane implements AutoCloseable {
         return identity;
     }
 
-    /**
-     * The CA's trust bundle or issuer changed (root rotation add, activate or remove-old): every connected node's
-     * snapshot is recomputed (their ROOTCA secret carries the new bundle), and the control plane's own certificate is
-     * reissued when the CA now issues from another root. Call it after each rotation step.
-     *
-     * @throws SigningRefusedException when the control plane's certificate cannot be reissued now (it is retried)
-     */
-    public void trustBundleChanged() throws SigningRefusedException {
-        xds.changed();
-        if (identity.reissueIfIssuerChanged()) {
-            LOG.info("control plane certificate reissued from the new issuer {}",
-                    ca.issuerChain().get(0).getSubjectX500Principal());
-        }
-    }
-
     /** Runs the registry's expiry check now, as the scheduler does every {@link ServiceRegistry#checkInterval()}. */
     public void checkExpiry() {
         registry.tick();
@@ -235,15 +220,6 @@ public final class ControlPlane implements AutoCloseable {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-    }
-
-    private static boolean issuedBy(X509Certificate certificate, X509Certificate issuer) {
-        try {
-            certificate.verify(issuer.getPublicKey());
-            return true;
-        } catch (GeneralSecurityException e) {
-            return false;
         }
     }
 
