@@ -15,7 +15,7 @@ import picocli.CommandLine.Mixin;
         description = "List the proxies connected to the control plane and, per xDS type, whether they run the "
                 + "latest config: SYNCED (acknowledged), STALE (sent, not acknowledged, or rejected), NOT SENT.")
 final class ProxyStatusCommand implements Callable<Integer> {
-    private static final List<String> TYPES = List.of("CDS", "LDS", "EDS", "RDS");
+    private static final List<String> TYPES = List.of("CDS", "LDS", "EDS", "RDS", "SDS");
 
     @Mixin
     private ServerOption server;
@@ -38,15 +38,17 @@ final class ProxyStatusCommand implements Callable<Integer> {
             out.println("No proxies connected.");
             return 0;
         }
-        Table table = new Table("NAME", "SERVICE", "CDS", "LDS", "EDS", "RDS");
+        Table table = new Table("NAME", "SERVICE", "CDS", "LDS", "EDS", "RDS", "SDS");
         StringBuilder errors = new StringBuilder();
         for (ProxyInfo p : proxies) {
-            String[] row = new String[6];
+            String[] row = new String[2 + TYPES.size()];
             row[0] = p.id();
             row[1] = p.service() == null ? "(proxyless)" : p.service() + "." + p.namespace();
             for (int i = 0; i < TYPES.size(); i++) {
                 ProxyInfo.TypeSync sync = p.types().get(TYPES.get(i));
-                row[2 + i] = sync == null ? "NOT SENT" : sync.status().replace('_', ' ');
+                // SDS is listed only for a proxy that asked for secrets (a sidecar with an identity)
+                row[2 + i] = sync == null ? (TYPES.get(i).equals("SDS") ? "-" : "NOT SENT")
+                        : sync.status().replace('_', ' ');
                 if (sync != null && sync.error() != null) {
                     errors.append(p.id()).append(' ').append(TYPES.get(i)).append(" rejected: ")
                             .append(sync.error()).append(System.lineSeparator());

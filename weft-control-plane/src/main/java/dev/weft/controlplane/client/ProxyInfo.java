@@ -3,7 +3,10 @@ package dev.weft.controlplane.client;
 import java.time.Instant;
 import java.util.Map;
 
-/** A connected proxy as {@code GET /v1/proxies} lists it: per xDS type (LDS, RDS, CDS, EDS) its sync status. */
+/**
+ * A connected proxy as {@code GET /v1/proxies} lists it: per xDS type (LDS, RDS, CDS, EDS, and SDS, the ROOTCA
+ * trust bundle, when the proxy asked for secrets) its sync status.
+ */
 public record ProxyInfo(String id, String namespace, String service, Instant connectedAt, Map<String, TypeSync> types) {
 
     public ProxyInfo {

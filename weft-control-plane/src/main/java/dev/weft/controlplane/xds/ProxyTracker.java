@@ -39,7 +39,8 @@ final class ProxyTracker implements DiscoveryServerCallbacks {
             Resources.V3.LISTENER_TYPE_URL, "LDS",
             Resources.V3.ROUTE_TYPE_URL, "RDS",
             Resources.V3.CLUSTER_TYPE_URL, "CDS",
-            Resources.V3.ENDPOINT_TYPE_URL, "EDS");
+            Resources.V3.ENDPOINT_TYPE_URL, "EDS",
+            Resources.V3.SECRET_TYPE_URL, "SDS");
 
     private final Clock clock;
     private final NodeAdmission admission;
@@ -156,8 +157,12 @@ final class ProxyTracker implements DiscoveryServerCallbacks {
         for (Stream stream : newest.values()) {
             synchronized (stream) {
                 Map<String, ProxyStatus.TypeStatus> types = new LinkedHashMap<>();
-                for (String type : List.of("LDS", "RDS", "CDS", "EDS")) {
+                for (String type : List.of("LDS", "RDS", "CDS", "EDS", "SDS")) {
                     TypeState state = stream.types.get(type);
+                    // secrets only for the streams that use them (sidecars with an identity)
+                    if (state == null && type.equals("SDS")) {
+                        continue;
+                    }
                     types.put(type, state == null ? new ProxyStatus.TypeStatus(ProxyStatus.SyncStatus.NOT_SENT,
                             null, null, null) : state.status());
                 }

@@ -215,6 +215,9 @@ class XdsServerTest {
             reviews.subscribeSecrets(List.of("ROOTCA"));
             await().atMost(WAIT).until(() -> reviews.secrets().containsKey("ROOTCA"));
             assertThat(rootCaPem(reviews)).isEqualTo(controlPlane.certificateAuthority().bundle().toPem());
+            await().atMost(WAIT).untilAsserted(() -> assertThat(proxy("reviews-a").types().get("SDS").status())
+                    .isEqualTo("SYNCED"));
+            assertThat(proxy("caller").types()).as("a proxy that asked for no secret").doesNotContainKey("SDS");
 
             // when: a new root joins the bundle
             controlPlane.certificateAuthority().rotateRootAdd();
