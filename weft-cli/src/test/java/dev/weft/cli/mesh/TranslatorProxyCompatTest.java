@@ -4,7 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
 import dev.weft.api.ResourceLoader;
+import dev.weft.api.policy.MeshConfigSpec;
+import dev.weft.api.policy.MtlsMode;
 import dev.weft.api.registry.ServiceProtocol;
+import dev.weft.ca.CertificateAuthority;
+import dev.weft.ca.SpiffeId;
+import dev.weft.ca.TrustBundle;
 import dev.weft.controlplane.registry.ServiceRegistry;
 import dev.weft.controlplane.registry.SidecarRegistration;
 import dev.weft.controlplane.store.ResourceStore;
@@ -23,6 +28,7 @@ import dev.weft.proxy.route.RouteEntry;
 import dev.weft.proxy.route.RouteTable;
 import dev.weft.proxy.sidecar.SidecarBootstrap;
 import io.envoyproxy.controlplane.cache.v3.Snapshot;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpResponse;
@@ -41,9 +47,12 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * What the control plane's translator emits for sidecars, built by the proxy exactly as its ADS client builds a
@@ -429,6 +438,41 @@ class TranslatorProxyCompatTest {
         assertThat(chat.timeoutMillis()).isEqualTo(30_000);
     }
 
+    @ParameterizedTest
+    @EnumSource(MtlsMode.class)
+    void authenticatedSidecarsAreAcceptedInEveryMtlsModeWithTheSecurityExamples(MtlsMode mode) throws Exception {
+        // given: the chat Service in this mode, security.yaml's authorization policies, and sidecars whose xDS
+        // streams presented SVIDs of the mesh's trust domain
+        store.apply(new ResourceLoader().load(example("security.yaml") + "\n---\n"
+                + "apiVersion: weft.dev/v1alpha1\nkind: Service\nmetadata: {name: chat, namespace: default}\n"
+                + "spec: {ports: [{name: http, port: 8000}], mtls: {mode: " + mode + "}}\n", "test.yaml").resources(), false);
+        String trustDomain = store.snapshot().ofType(MeshConfigSpec.class).get(0).spec().trustDomain();
+        TrustBundle bundle = CertificateAuthority.builder(dir.resolve("ca"), trustDomain).open().bundle();
+
+        // when
+        XdsSnapshots.Candidate server = candidate(sidecar("default", "chat", 15002, 8000, null, 0, List.of()),
+                new SpiffeId(trustDomain, "default", "chat"), bundle);
+        XdsSnapshots.Candidate client = candidate(sidecar("default", "client", 0, 0, null, 15000,
+                List.of(SidecarBootstrap.Upstream.parse("chat"))), new SpiffeId(trustDomain, "default", "client"), bundle);
+
+        // then: only the agent's local certificate is not in the resources (none is used with DISABLE);
+        // the inbound chains follow the mode
+        assertThat(server.missingSecrets()).isEqualTo(mode == MtlsMode.DISABLE ? Set.of() : Set.of("default"));
+        assertThat(server.missingRoutes()).isEmpty();
+        ListenerSpec inbound = server.snapshot().listeners().stream().filter(l -> l.name().equals("inbound"))
+                .findFirst().orElseThrow();
+        assertThat(inbound.chains()).extracting(c -> c.tls() != null).containsExactlyElementsOf(switch (mode) {
+            case STRICT -> List.of(true);
+            case PERMISSIVE -> List.of(true, false);
+            case DISABLE -> List.of(false);
+        });
+        assertThat(inbound.tlsInspector()).isEqualTo(mode == MtlsMode.PERMISSIVE);
+        // and the caller's clusters to chat choose mTLS for sidecar endpoints unless chat disables it
+        assertThat(client.missingSecrets()).isEqualTo(mode == MtlsMode.DISABLE ? Set.of() : Set.of("default"));
+        assertThat(client.snapshot().clusters().get("outbound|chat.default|8000|chat-v2").transportSocketMatches())
+                .hasSize(mode == MtlsMode.DISABLE ? 0 : 2);
+    }
+
     // ---- helpers
 
     private static String example(String name) throws Exception {
@@ -440,6 +484,22 @@ class TranslatorProxyCompatTest {
                                             List<SidecarBootstrap.Upstream> upstreams) {
         return new SidecarBootstrap("127.0.0.1", 18000, namespace, service, "127.0.0.1", inboundPort, appPort,
                 appProtocol, outboundPort, upstreams, Map.of("zone", "a"), null, null, "127.0.0.1", 0).validate();
+    }
+
+    /** As {@link #accept}, for a node authenticated as {@code identity} (mTLS shapes, the ROOTCA secret). */
+    private XdsSnapshots.Candidate candidate(SidecarBootstrap sidecar, SpiffeId identity, TrustBundle bundle)
+            throws Exception {
+        Snapshot snapshot = XdsServer.translate(store.snapshot(), registry.snapshot(), sidecar.toBootstrap().getNode(),
+                identity, bundle);
+        Map<String, Secret> secrets = new HashMap<>();
+        snapshot.secrets().resources().forEach((name, secret) -> secrets.put(name, (Secret) secret));
+        XdsResources resources = new XdsResources(snapshot.listeners().resources(), snapshot.routes().resources(),
+                snapshot.clusters().resources(), snapshot.endpoints().resources(), secrets);
+        try {
+            return XdsSnapshots.build(BootstrapLoader.build(sidecar.toBootstrap()), resources, "compat");
+        } catch (ConfigException e) {
+            return fail("the proxy rejects what the translator emits: " + e.getMessage(), e);
+        }
     }
 
     /** The translator's snapshot for the sidecar's node, built as the proxy's ADS client builds a response. */
