@@ -18,6 +18,10 @@ public record SpiffeId(String trustDomain, String namespace, String account) {
     public static final int MAX_LENGTH = 2048;
     /** The SPIFFE ID specification's limit on the trust domain, in bytes. */
     public static final int MAX_TRUST_DOMAIN_LENGTH = 255;
+    /** The namespace of the control plane's SPIFFE ID. */
+    public static final String CONTROL_PLANE_NAMESPACE = "weft-system";
+    /** The service account of the control plane's SPIFFE ID. */
+    public static final String CONTROL_PLANE_ACCOUNT = "weft-control-plane";
 
     public SpiffeId {
         String id = PREFIX + trustDomain + "/ns/" + namespace + "/sa/" + account;
@@ -25,6 +29,15 @@ public record SpiffeId(String trustDomain, String namespace, String account) {
         checkSegment(id, namespace, "namespace");
         checkSegment(id, account, "account");
         checkLength(id);
+    }
+
+    /**
+     * The control plane's SPIFFE ID in {@code trustDomain}:
+     * {@code spiffe://<td>/ns/weft-system/sa/weft-control-plane}, which its certificate names and which proxies and
+     * clients expect it to present.
+     */
+    public static SpiffeId controlPlane(String trustDomain) {
+        return new SpiffeId(trustDomain, CONTROL_PLANE_NAMESPACE, CONTROL_PLANE_ACCOUNT);
     }
 
     /** Parses {@code spiffe://<trust-domain>/ns/<namespace>/sa/<account>}; the exception says what is wrong. */

@@ -10,6 +10,12 @@ import org.junit.jupiter.params.provider.CsvSource;
 class SpiffeIdTest {
 
     @Test
+    void namesTheControlPlane() {
+        assertThat(SpiffeId.controlPlane("cluster.local"))
+                .hasToString("spiffe://cluster.local/ns/weft-system/sa/weft-control-plane");
+    }
+
+    @Test
     void parsesTheWeftForm() {
         SpiffeId id = SpiffeId.parse("spiffe://prod.example-1_x/ns/default/sa/Chat.V2-a_b");
 

@@ -445,7 +445,7 @@ public final class ApiServer implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             throw new BadRequest(400, e.getMessage());
         }
-        if (identity.equals(ControlPlaneIdentity.idIn(ca.trustDomain()))) {
+        if (identity.equals(SpiffeId.controlPlane(ca.trustDomain()))) {
             // clients of the API and the xDS port trust whoever holds this identity to be the control plane
             throw new BadRequest(400, identity + " is the control plane's own identity; no workload may join as it");
         }

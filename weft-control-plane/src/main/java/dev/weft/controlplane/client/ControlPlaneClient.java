@@ -14,6 +14,7 @@ import dev.weft.api.ResourceWriter;
 import dev.weft.api.internal.Durations;
 import dev.weft.api.registry.ServiceInstanceSpec;
 import dev.weft.ca.TrustBundle;
+import dev.weft.ca.tls.ControlPlaneTrustManager;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -83,7 +84,7 @@ public final class ControlPlaneClient {
         SSLContext tls;
         try {
             tls = SSLContext.getInstance("TLS");
-            tls.init(null, new TrustManager[] {new ControlPlaneTrustManager(bundle, clock)}, null);
+            tls.init(null, new TrustManager[] {ControlPlaneTrustManager.inAnyTrustDomain(bundle, clock)}, null);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("this JVM has no TLS: " + e.getMessage(), e);
         }

@@ -9,15 +9,16 @@ import dev.weft.ca.Svid;
 import dev.weft.ca.SvidVerificationException;
 import dev.weft.ca.SvidVerifier;
 import dev.weft.ca.TrustBundle;
+import dev.weft.ca.tls.RoleTrustManager;
+import dev.weft.ca.tls.RotatingKeyManager;
+import dev.weft.ca.tls.TlsCredential;
 import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
 import java.net.InetAddress;
-import java.net.Socket;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
-import java.security.Principal;
 import java.security.PrivateKey;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
@@ -34,7 +35,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.TrustManager;
@@ -56,10 +56,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class ControlPlaneIdentity implements AutoCloseable {
 
-    /** The namespace of the control plane's SPIFFE ID. */
-    public static final String ID_NAMESPACE = "weft-system";
-    /** The service account of the control plane's SPIFFE ID. */
-    public static final String ID_ACCOUNT = "weft-control-plane";
     /** The TLS versions the control plane speaks: 1.3 preferred, 1.2 the minimum. */
     public static final List<String> PROTOCOLS = List.of("TLSv1.3", "TLSv1.2");
 
@@ -90,13 +86,17 @@ public final class ControlPlaneIdentity implements AutoCloseable {
     private boolean closed;
 
     /** A key and the SVID issued for it; {@code alias} names it for the key manager. */
-    private record Credential(String alias, PrivateKey key, Svid svid, Instant issuedAt) {
+    private record Credential(String alias, PrivateKey key, Svid svid, Instant issuedAt) implements TlsCredential {
+        @Override
+        public List<X509Certificate> chain() {
+            return svid.chain();
+        }
     }
 
     private ControlPlaneIdentity(CertificateAuthority ca, List<String> dnsNames, List<InetAddress> addresses,
                                  Clock clock, ScheduledExecutorService scheduler) {
         this.ca = ca;
-        this.id = idIn(ca.trustDomain());
+        this.id = SpiffeId.controlPlane(ca.trustDomain());
         this.dnsNames = List.copyOf(dnsNames);
         this.addresses = List.copyOf(addresses);
         this.clock = clock;
@@ -113,11 +113,6 @@ public final class ControlPlaneIdentity implements AutoCloseable {
             throws SigningRefusedException {
         ServingNames names = ServingNames.of(bindHosts);
         return start(ca, names.dnsNames(), names.addresses(), clock, scheduler);
-    }
-
-    /** The control plane's SPIFFE ID in {@code trustDomain}: what proxies expect the control plane to present. */
-    public static SpiffeId idIn(String trustDomain) {
-        return new SpiffeId(trustDomain, ID_NAMESPACE, ID_ACCOUNT);
     }
 
     /**
@@ -315,80 +310,22 @@ public final class ControlPlaneIdentity implements AutoCloseable {
         }
     }
 
-    private Credential credential(String alias) {
-        return alias == null ? null : recent.get(alias);
-    }
-
     /** Serves the newest credential; a chosen alias resolves to that credential until it is three renewals old. */
-    private final class KeyManagerImpl extends X509ExtendedKeyManager {
+    private final class KeyManagerImpl extends RotatingKeyManager {
 
-        private String choose(String keyType) {
-            Credential credential = current;
-            String algorithm = credential.key().getAlgorithm();
-            // Netty's OpenSSL binding also asks for "EC_EC" (an EC key under an EC issuer)
-            return keyType == null || keyType.equals(algorithm) || keyType.startsWith(algorithm + "_")
-                    ? credential.alias() : null;
-        }
-
-        private String choose(String[] keyTypes) {
-            if (keyTypes == null) {
-                return choose((String) null);
-            }
-            for (String keyType : keyTypes) {
-                String alias = choose(keyType);
-                if (alias != null) {
-                    return alias;
-                }
-            }
-            return null;
+        @Override
+        protected TlsCredential current() {
+            return current;
         }
 
         @Override
-        public String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) {
-            return choose(keyType);
-        }
-
-        @Override
-        public String chooseEngineServerAlias(String keyType, Principal[] issuers, SSLEngine engine) {
-            return choose(keyType);
-        }
-
-        @Override
-        public String chooseClientAlias(String[] keyTypes, Principal[] issuers, Socket socket) {
-            return choose(keyTypes);
-        }
-
-        @Override
-        public String chooseEngineClientAlias(String[] keyTypes, Principal[] issuers, SSLEngine engine) {
-            return choose(keyTypes);
-        }
-
-        @Override
-        public String[] getServerAliases(String keyType, Principal[] issuers) {
-            String alias = choose(keyType);
-            return alias == null ? null : new String[] {alias};
-        }
-
-        @Override
-        public String[] getClientAliases(String keyType, Principal[] issuers) {
-            return getServerAliases(keyType, issuers);
-        }
-
-        @Override
-        public X509Certificate[] getCertificateChain(String alias) {
-            Credential credential = credential(alias);
-            return credential == null ? null : credential.svid().chain().toArray(X509Certificate[]::new);
-        }
-
-        @Override
-        public PrivateKey getPrivateKey(String alias) {
-            Credential credential = credential(alias);
-            return credential == null ? null : credential.key();
+        protected TlsCredential resolve(String alias) {
+            return alias == null ? null : recent.get(alias);
         }
     }
 
     /** Verifies peers against the CA's bundle as it is at each handshake. */
-    private final class TrustManagerImpl extends X509ExtendedTrustManager {
+    private final class TrustManagerImpl extends RoleTrustManager {
 
         /** The verifier of the bundle last seen; rebuilt when the CA's bundle changes. */
         private volatile SvidVerifier verifier;
@@ -414,36 +351,12 @@ public final class ControlPlaneIdentity implements AutoCloseable {
         }
 
         @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+        protected void checkClient(X509Certificate[] chain, String authType) throws CertificateException {
             check(chain, SvidVerifier.PeerRole.CLIENT);
         }
 
         @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
-                throws CertificateException {
-            check(chain, SvidVerifier.PeerRole.CLIENT);
-        }
-
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
-                throws CertificateException {
-            check(chain, SvidVerifier.PeerRole.CLIENT);
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-            check(chain, SvidVerifier.PeerRole.SERVER);
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
-                throws CertificateException {
-            check(chain, SvidVerifier.PeerRole.SERVER);
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
-                throws CertificateException {
+        protected void checkServer(X509Certificate[] chain, String authType) throws CertificateException {
             check(chain, SvidVerifier.PeerRole.SERVER);
         }
 
@@ -458,50 +371,18 @@ public final class ControlPlaneIdentity implements AutoCloseable {
      * client it trusts nothing. It names no acceptable issuers, so a client sends its certificate even when it comes
      * from a root the bundle no longer holds, and is told so instead of "no certificate".
      */
-    private final class DeferredClientTrustManager extends X509ExtendedTrustManager {
+    private static final class DeferredClientTrustManager extends RoleTrustManager {
 
-        private void accept(X509Certificate[] chain) throws CertificateException {
+        @Override
+        protected void checkClient(X509Certificate[] chain, String authType) throws CertificateException {
             if (chain == null || chain.length == 0) {
                 throw new CertificateException("the client sent an empty certificate chain");
             }
         }
 
-        private void refuse() throws CertificateException {
+        @Override
+        protected void checkServer(X509Certificate[] chain, String authType) throws CertificateException {
             throw new CertificateException("the control plane's server context does not verify servers");
-        }
-
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-            accept(chain);
-        }
-
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
-                throws CertificateException {
-            accept(chain);
-        }
-
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
-                throws CertificateException {
-            accept(chain);
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-            refuse();
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
-                throws CertificateException {
-            refuse();
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
-                throws CertificateException {
-            refuse();
         }
 
         @Override

@@ -7,6 +7,7 @@ import dev.weft.ca.Svid;
 import dev.weft.ca.SvidVerificationException;
 import dev.weft.ca.SvidVerifier;
 import dev.weft.ca.TrustBundle;
+import dev.weft.ca.tls.ControlPlaneTrustManager;
 import dev.weft.proxy.xds.Backoff;
 import io.grpc.ChannelCredentials;
 import io.grpc.Grpc;
@@ -66,10 +67,6 @@ import org.slf4j.LoggerFactory;
 public final class WorkloadIdentity implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(WorkloadIdentity.class);
 
-    /** The namespace of the control plane's SPIFFE ID. */
-    public static final String CONTROL_PLANE_NAMESPACE = "weft-system";
-    /** The service account of the control plane's SPIFFE ID. */
-    public static final String CONTROL_PLANE_ACCOUNT = "weft-control-plane";
     /** Retries of a failed signing: 250 ms doubling up to 30 s, jittered. */
     public static final Backoff DEFAULT_BACKOFF = new Backoff(250, 30_000);
     /** The trailer of a RESOURCE_EXHAUSTED answer: in how many milliseconds the control plane signs again. */
@@ -85,6 +82,8 @@ public final class WorkloadIdentity implements AutoCloseable {
     private final Backoff backoff;
     private final Duration signTimeout;
     private final Clock clock = Clock.systemUTC();
+    /** The roots the control plane must chain to; replaced by {@link #updateBundle}. */
+    private volatile TrustBundle bundle;
     private final ControlPlaneTrustManager trustManager;
     private final SvidKeyManager keyManager = new SvidKeyManager();
     /** Verifies the control plane and presents the current SVID: renewals and the ADS channel. */
@@ -110,13 +109,14 @@ public final class WorkloadIdentity implements AutoCloseable {
 
     private WorkloadIdentity(Builder b) {
         this.identity = b.identity;
-        this.controlPlaneId = b.controlPlaneId != null ? b.controlPlaneId : controlPlaneId(b.identity.trustDomain());
+        this.controlPlaneId = b.controlPlaneId != null ? b.controlPlaneId : SpiffeId.controlPlane(b.identity.trustDomain());
         this.host = b.host;
         this.port = b.port;
         this.backoff = b.backoff;
         this.signTimeout = b.signTimeout;
         this.joinToken = b.joinToken;
-        this.trustManager = new ControlPlaneTrustManager(controlPlaneId, b.bundle, clock);
+        this.bundle = b.bundle;
+        this.trustManager = ControlPlaneTrustManager.expecting(controlPlaneId, () -> bundle, clock);
         this.mutualTls = TlsChannelCredentials.newBuilder().keyManager(keyManager).trustManager(trustManager).build();
         this.serverAuthOnly = TlsChannelCredentials.newBuilder().trustManager(trustManager).build();
         this.executor = new ScheduledThreadPoolExecutor(1, r -> {
@@ -131,11 +131,6 @@ public final class WorkloadIdentity implements AutoCloseable {
     /** Starts configuring the agent of workload {@code identity}. */
     public static Builder builder(SpiffeId identity) {
         return new Builder(identity);
-    }
-
-    /** The SPIFFE ID the control plane of trust domain {@code trustDomain} must present. */
-    public static SpiffeId controlPlaneId(String trustDomain) {
-        return new SpiffeId(trustDomain, CONTROL_PLANE_NAMESPACE, CONTROL_PLANE_ACCOUNT);
     }
 
     /** Asks for the first certificate; returns at once. */
@@ -185,7 +180,7 @@ public final class WorkloadIdentity implements AutoCloseable {
 
     /** The roots the control plane's certificate must chain to now. */
     public TrustBundle bundle() {
-        return trustManager.bundle();
+        return bundle;
     }
 
     public SpiffeId identity() {
@@ -218,8 +213,8 @@ public final class WorkloadIdentity implements AutoCloseable {
      */
     public void updateBundle(TrustBundle bundle) {
         Objects.requireNonNull(bundle, "bundle");
-        if (!bundle.equals(trustManager.bundle())) {
-            trustManager.update(bundle);
+        if (!bundle.equals(this.bundle)) {
+            this.bundle = bundle;
             log.info("identity: trust bundle for the control plane now {}", bundle);
         }
     }
@@ -516,7 +511,7 @@ public final class WorkloadIdentity implements AutoCloseable {
             return this;
         }
 
-        /** The control plane's SPIFFE ID, when not {@link #controlPlaneId(String)} of the workload's trust domain. */
+        /** The control plane's SPIFFE ID, when not {@link SpiffeId#controlPlane(String)} of the workload's trust domain. */
         public Builder controlPlaneIdentity(SpiffeId id) {
             this.controlPlaneId = Objects.requireNonNull(id, "id");
             return this;

@@ -1,5 +1,6 @@
 package dev.weft.proxy.tls;
 
+import dev.weft.ca.tls.TlsCredential;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.util.List;
@@ -14,7 +15,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *              with the old key (and Netty's OpenSSL key material cache, keyed by alias, never serves a stale pair)
  */
 public record CertificateSecret(String name, List<X509Certificate> chain, PrivateKey key, String alias)
-        implements TlsSecret {
+        implements TlsSecret, TlsCredential {
     private static final AtomicLong GENERATION = new AtomicLong();
 
     public CertificateSecret {

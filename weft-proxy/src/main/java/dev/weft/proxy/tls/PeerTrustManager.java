@@ -1,7 +1,7 @@
 package dev.weft.proxy.tls;
 
 import dev.weft.ca.SvidVerifier.PeerRole;
-import java.net.Socket;
+import dev.weft.ca.tls.RoleTrustManager;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
@@ -9,8 +9,6 @@ import java.time.Clock;
 import java.util.Collection;
 import java.util.List;
 import java.util.function.Supplier;
-import javax.net.ssl.SSLEngine;
-import javax.net.ssl.X509ExtendedTrustManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,7 +18,7 @@ import org.slf4j.LoggerFactory;
  * identities of the service it calls, so one service cannot pose as another. Host names are never checked
  * (Envoy checks SANs only when asked to). Sends no list of acceptable issuers, which would go stale on rotation.
  */
-final class PeerTrustManager extends X509ExtendedTrustManager {
+final class PeerTrustManager extends RoleTrustManager {
     private static final Logger log = LoggerFactory.getLogger(PeerTrustManager.class);
     private static final X509Certificate[] NO_ISSUERS = new X509Certificate[0];
 
@@ -68,32 +66,12 @@ final class PeerTrustManager extends X509ExtendedTrustManager {
     }
 
     @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+    protected void checkClient(X509Certificate[] chain, String authType) throws CertificateException {
         check(chain, authType, PeerRole.CLIENT);
     }
 
     @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
-        check(chain, authType, PeerRole.CLIENT);
-    }
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
-        check(chain, authType, PeerRole.CLIENT);
-    }
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-        check(chain, authType, PeerRole.SERVER);
-    }
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
-        check(chain, authType, PeerRole.SERVER);
-    }
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
+    protected void checkServer(X509Certificate[] chain, String authType) throws CertificateException {
         check(chain, authType, PeerRole.SERVER);
     }
 

@@ -74,7 +74,7 @@ class SidecarXdsOverMtlsTest {
 
     /** The control plane: CSR signing by {@code ca} (the same directory as the PKI's) and ADS from the cache. */
     private void controlPlane(CertificateAuthority ca) throws Exception {
-        server = SigningServer.start(ca, pki.ca(), WorkloadIdentity.controlPlaneId(TD),
+        server = SigningServer.start(ca, pki.ca(), SpiffeId.controlPlane(TD),
                 new V3DiscoveryServer(cache).getAggregatedDiscoveryServiceImpl().bindService());
     }
 

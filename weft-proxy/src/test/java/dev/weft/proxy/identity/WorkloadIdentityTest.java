@@ -28,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
 class WorkloadIdentityTest {
     private static final String TD = "cluster.local";
     private static final SpiffeId WORKLOAD = new SpiffeId(TD, "default", "reviews");
-    private static final SpiffeId CONTROL_PLANE = WorkloadIdentity.controlPlaneId(TD);
+    private static final SpiffeId CONTROL_PLANE = SpiffeId.controlPlane(TD);
     private static final Backoff FAST = new Backoff(20, 200);
 
     @TempDir
