@@ -134,9 +134,10 @@ class MirrorProxyTest {
 
     @Test
     void failingMirrorDoesNotChangeThePrimarysResponse() throws Exception {
-        int deadPort = deadPort();
         try (ModelServer primary = ModelServer.start(ModelServerConfig.defaults());
              ScriptedUpstream failing = ScriptedUpstream.start((n, ex, body) -> ScriptedUpstream.respond(ex, 500, "broken"))) {
+            // the dead port is chosen while the primary and the failing mirror hold theirs, so it is neither
+            int deadPort = deadPort();
             for (int mirrorPort : new int[] {failing.port(), deadPort}) {
                 try (ProxyFixture proxy = proxy(primary.port(), mirrorPort, "cluster: mirror", "")) {
                     // when: the mirror answers 500, then refuses connections

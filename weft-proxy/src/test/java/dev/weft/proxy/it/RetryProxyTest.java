@@ -87,11 +87,11 @@ class RetryProxyTest {
 
     @Test
     void connectFailureIsRetriedOnAnotherEndpoint() throws Exception {
-        int deadPort = deadPort();
         try (ScriptedUpstream live = ScriptedUpstream.ok("alive");
+             // chosen while the live upstream holds its port, so the two cannot be the same
              ProxyFixture proxy = ProxyFixture.start(Bootstraps.of(
                      Bootstraps.routeTo("backend", "retry_policy: {retry_on: connect-failure, num_retries: 1}"),
-                     Bootstraps.cluster("backend", false, "", deadPort, live.port())))) {
+                     Bootstraps.cluster("backend", false, "", deadPort(), live.port())))) {
             // round robin alternates, so among four requests at least one is sent to the dead port first
             for (int i = 0; i < 4; i++) {
                 HttpResponse<String> r = get(proxy, "/" + i);
@@ -107,8 +107,8 @@ class RetryProxyTest {
 
     @Test
     void previousHostsKeepsEveryRetryOffTheEndpointThatFailed() throws Exception {
-        int deadPort = deadPort();
-        // RANDOM picks the dead endpoint again for half of the retries without the predicate
+        // RANDOM picks the dead endpoint again for half of the retries without the predicate; the dead port is
+        // chosen while the live upstream holds its port, so the two cannot be the same
         try (ScriptedUpstream live = ScriptedUpstream.ok("alive");
              ProxyFixture proxy = ProxyFixture.start(Bootstraps.of(
                      Bootstraps.routeTo("backend", """
@@ -121,7 +121,7 @@ class RetryProxyTest {
                                  typed_config:
                                    "@type": type.googleapis.com/envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate
                              """),
-                     Bootstraps.cluster("backend", false, "lb_policy: RANDOM", deadPort, live.port())))) {
+                     Bootstraps.cluster("backend", false, "lb_policy: RANDOM", deadPort(), live.port())))) {
             // when
             for (int i = 0; i < 60; i++) {
                 HttpResponse<String> r = get(proxy, "/" + i);
@@ -343,6 +343,7 @@ class RetryProxyTest {
     }
 
     /** A loopback port nothing listens on (bound once, then released). */
+    /** A loopback port nothing listens on (call it while the test's live servers hold theirs). */
     private static int deadPort() throws IOException {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
