@@ -1,35 +1,19 @@
 package dev.weft.cli.mesh;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 
-import dev.weft.api.ResourceLoader;
-import dev.weft.controlplane.registry.ServiceRegistry;
-import dev.weft.controlplane.store.ResourceStore;
-import dev.weft.controlplane.store.StateFile;
-import dev.weft.controlplane.store.StoredState;
-import dev.weft.controlplane.xds.XdsServer;
-import dev.weft.proxy.config.BootstrapLoader;
-import dev.weft.proxy.config.ConfigException;
-import dev.weft.proxy.config.ListenerSpec;
-import dev.weft.proxy.config.ProxySnapshot;
-import dev.weft.proxy.config.XdsResources;
-import dev.weft.proxy.config.XdsSnapshots;
 import dev.weft.proxy.rbac.Authorization;
 import dev.weft.proxy.rbac.RbacRequest;
 import dev.weft.proxy.rbac.RbacStats;
 import dev.weft.proxy.rbac.RbacVerdict;
 import dev.weft.proxy.sidecar.SidecarBootstrap;
 import dev.weft.proxy.stats.Stats;
-import io.envoyproxy.controlplane.cache.v3.Snapshot;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpVersion;
 import java.net.InetAddress;
 import java.nio.file.Path;
-import java.time.Clock;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
@@ -97,32 +81,18 @@ class AuthorizationMatrixTest {
     @TempDir
     Path dir;
 
-    private ResourceStore store;
-    private ServiceRegistry registry;
+    private TranslatedMesh mesh;
 
     @BeforeEach
     void mesh() throws Exception {
-        registry = new ServiceRegistry(Clock.systemUTC(), Duration.ofSeconds(10), List.of());
-        store = new ResourceStore(new StateFile(dir), StoredState.EMPTY, registry);
-        store.addListener(() -> registry.updateDeclared(store.snapshot()));
-        store.apply(new ResourceLoader().load(MESH, "mesh.yaml").resources(), false);
+        mesh = new TranslatedMesh(dir);
+        mesh.apply(MESH);
     }
 
     private Authorization inbound(String service) throws Exception {
         SidecarBootstrap sidecar = new SidecarBootstrap("127.0.0.1", 18000, "shop", service, "127.0.0.1", 15006,
                 8080, null, 0, List.of(), Map.of(), null, null, "127.0.0.1", 0).validate();
-        ProxySnapshot bootstrap = BootstrapLoader.build(sidecar.toBootstrap());
-        Snapshot snapshot = XdsServer.translate(store.snapshot(), registry.snapshot(),
-                sidecar.toBootstrap().getNode());
-        XdsResources resources = new XdsResources(snapshot.listeners().resources(), snapshot.routes().resources(),
-                snapshot.clusters().resources(), snapshot.endpoints().resources());
-        try {
-            ProxySnapshot proxy = XdsSnapshots.build(bootstrap, resources, "authz").snapshot();
-            return proxy.listeners().stream().filter(l -> l.name().equals("inbound")).map(ListenerSpec::http)
-                    .findFirst().orElseThrow().authorization();
-        } catch (ConfigException e) {
-            return fail("the proxy rejects what the translator emits: " + e.getMessage(), e);
-        }
+        return TranslatedMesh.inboundAuthorization(mesh.candidate(sidecar).snapshot());
     }
 
     /** Whether the request is allowed; its verdict is also checked for the filter that decided. */
@@ -216,12 +186,12 @@ class AuthorizationMatrixTest {
         assertThat(allowed(inbound("ratings"), OPS, HttpMethod.GET, "/reviews/internal/x"))
                 .as("the namespace-wide DENY policy still applies").isFalse();
 
-        store.apply(new ResourceLoader().load("""
+        mesh.apply("""
                 apiVersion: weft.dev/v1alpha1
                 kind: MeshConfig
                 metadata: {name: mesh}
                 spec: {authorization: {default: DENY}}
-                """, "mesh.yaml").resources(), false);
+                """);
 
         assertThat(allowed(inbound("ratings"), PRODUCTPAGE, HttpMethod.GET, "/ratings/1")).isFalse();
         assertThat(allowed(inbound("reviews"), PRODUCTPAGE, HttpMethod.GET, "/reviews/1")).isTrue();

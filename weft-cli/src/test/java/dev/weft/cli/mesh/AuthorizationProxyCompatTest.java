@@ -1,19 +1,7 @@
 package dev.weft.cli.mesh;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 
-import dev.weft.api.ResourceLoader;
-import dev.weft.controlplane.registry.ServiceRegistry;
-import dev.weft.controlplane.store.ResourceStore;
-import dev.weft.controlplane.store.StateFile;
-import dev.weft.controlplane.store.StoredState;
-import dev.weft.controlplane.xds.XdsServer;
-import dev.weft.proxy.config.BootstrapLoader;
-import dev.weft.proxy.config.ConfigException;
-import dev.weft.proxy.config.ProxySnapshot;
-import dev.weft.proxy.config.XdsResources;
-import dev.weft.proxy.config.XdsSnapshots;
 import dev.weft.proxy.rbac.Authorization;
 import dev.weft.proxy.rbac.RbacFilter;
 import dev.weft.proxy.rbac.RbacRequest;
@@ -21,7 +9,6 @@ import dev.weft.proxy.rbac.RbacStats;
 import dev.weft.proxy.rbac.RbacVerdict;
 import dev.weft.proxy.sidecar.SidecarBootstrap;
 import dev.weft.proxy.stats.Stats;
-import io.envoyproxy.controlplane.cache.v3.Snapshot;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
@@ -29,8 +16,6 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.NetUtil;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
@@ -64,18 +49,15 @@ class AuthorizationProxyCompatTest {
     @TempDir
     Path dir;
 
-    private ResourceStore store;
-    private ServiceRegistry registry;
+    private TranslatedMesh mesh;
 
     @BeforeEach
     void mesh() throws Exception {
-        registry = new ServiceRegistry(Clock.systemUTC(), Duration.ofSeconds(10), List.of());
-        store = new ResourceStore(new StateFile(dir), StoredState.EMPTY, registry);
-        store.addListener(() -> registry.updateDeclared(store.snapshot()));
+        mesh = new TranslatedMesh(dir);
         for (String yaml : List.of(Files.readString(Path.of("../examples/mesh/chat.yaml")), SERVICES,
                 Files.readString(Path.of("../weft-api/src/test/resources/examples/security.yaml")),
                 Files.readString(Path.of("../examples/mesh/authorization.yaml")))) {
-            store.apply(new ResourceLoader().load(yaml, "test.yaml").resources(), false);
+            mesh.apply(yaml);
         }
     }
 
@@ -83,18 +65,7 @@ class AuthorizationProxyCompatTest {
     private Authorization inbound(String namespace, String service, Map<String, String> labels) throws Exception {
         SidecarBootstrap sidecar = new SidecarBootstrap("127.0.0.1", 18000, namespace, service, "127.0.0.1", 15006, 8080,
                 null, 15001, null, labels, null, null, "127.0.0.1", 0).validate();
-        ProxySnapshot bootstrap = BootstrapLoader.build(sidecar.toBootstrap());
-        Snapshot snapshot = XdsServer.translate(store.snapshot(), registry.snapshot(), sidecar.toBootstrap().getNode());
-        XdsResources resources = new XdsResources(snapshot.listeners().resources(), snapshot.routes().resources(),
-                snapshot.clusters().resources(), snapshot.endpoints().resources());
-        ProxySnapshot proxy;
-        try {
-            proxy = XdsSnapshots.build(bootstrap, resources, "compat").snapshot();
-        } catch (ConfigException e) {
-            return fail("the proxy rejects what the translator emits: " + e.getMessage(), e);
-        }
-        return proxy.listeners().stream().filter(l -> l.name().equals("inbound")).findFirst()
-                .orElseThrow(() -> new AssertionError("no inbound listener")).http().authorization();
+        return TranslatedMesh.inboundAuthorization(mesh.candidate(sidecar).snapshot());
     }
 
     private static RbacVerdict decide(Authorization a, String method, String uri, String principal, String peer,

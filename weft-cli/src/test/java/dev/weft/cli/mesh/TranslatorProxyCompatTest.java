@@ -1,34 +1,22 @@
 package dev.weft.cli.mesh;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 
-import dev.weft.api.ResourceLoader;
 import dev.weft.api.policy.MeshConfigSpec;
 import dev.weft.api.policy.MtlsMode;
 import dev.weft.api.registry.ServiceProtocol;
 import dev.weft.ca.CertificateAuthority;
 import dev.weft.ca.SpiffeId;
 import dev.weft.ca.TrustBundle;
-import dev.weft.controlplane.registry.ServiceRegistry;
 import dev.weft.controlplane.registry.SidecarRegistration;
-import dev.weft.controlplane.store.ResourceStore;
-import dev.weft.controlplane.store.StateFile;
-import dev.weft.controlplane.store.StoredState;
-import dev.weft.controlplane.xds.XdsServer;
-import dev.weft.proxy.config.BootstrapLoader;
 import dev.weft.proxy.config.ClusterSpec;
-import dev.weft.proxy.config.ConfigException;
 import dev.weft.proxy.config.EndpointSpec;
 import dev.weft.proxy.config.ListenerSpec;
 import dev.weft.proxy.config.ProxySnapshot;
-import dev.weft.proxy.config.XdsResources;
 import dev.weft.proxy.config.XdsSnapshots;
 import dev.weft.proxy.route.RouteEntry;
 import dev.weft.proxy.route.RouteTable;
 import dev.weft.proxy.sidecar.SidecarBootstrap;
-import io.envoyproxy.controlplane.cache.v3.Snapshot;
-import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpResponse;
@@ -42,8 +30,6 @@ import io.netty.handler.codec.http.HttpVersion;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -196,14 +182,11 @@ class TranslatorProxyCompatTest {
     @TempDir
     Path dir;
 
-    private ResourceStore store;
-    private ServiceRegistry registry;
+    private TranslatedMesh mesh;
 
     @BeforeEach
     void mesh() throws Exception {
-        registry = new ServiceRegistry(Clock.systemUTC(), Duration.ofSeconds(10), List.of());
-        store = new ResourceStore(new StateFile(dir), StoredState.EMPTY, registry);
-        store.addListener(() -> registry.updateDeclared(store.snapshot()));
+        mesh = new TranslatedMesh(dir);
         // canary.yaml's backends are the two versions the reviews DestinationPolicy declares as subsets
         String canary = example("canary.yaml")
                 .replace("        - name: reviews-v1\n", "        - group: weft.dev\n          kind: Subset\n"
@@ -215,14 +198,14 @@ class TranslatorProxyCompatTest {
         for (String yaml : List.of(registryYaml, example("policy.yaml"), canary, SUPPORT,
                 example("full-route.yaml"), example("grpc.yaml"), Files.readString(Path.of("../examples/mesh/chat.yaml")),
                 EDGE)) {
-            store.apply(new ResourceLoader().load(yaml, "test.yaml").resources(), false);
+            mesh.apply(yaml);
         }
         // instances that registered themselves through their sidecar's stream
-        registry.sidecarStreamOpened(new SidecarRegistration("default", "greeter-v2-1", "greeter-v2", "127.0.0.1", 15001,
+        mesh.registry.sidecarStreamOpened(new SidecarRegistration("default", "greeter-v2-1", "greeter-v2", "127.0.0.1", 15001,
                 ServiceProtocol.GRPC, Map.of("version", "v1", "zone", "a"), null));
-        registry.sidecarStreamOpened(new SidecarRegistration("default", "chat-v1", "chat", "127.0.0.1", 15002,
+        mesh.registry.sidecarStreamOpened(new SidecarRegistration("default", "chat-v1", "chat", "127.0.0.1", 15002,
                 null, Map.of("version", "v1"), null));
-        registry.sidecarStreamOpened(new SidecarRegistration("default", "chat-v2", "chat", "127.0.0.1", 15003,
+        mesh.registry.sidecarStreamOpened(new SidecarRegistration("default", "chat-v2", "chat", "127.0.0.1", 15003,
                 null, Map.of("version", "v2"), null));
     }
 
@@ -443,16 +426,16 @@ class TranslatorProxyCompatTest {
     void authenticatedSidecarsAreAcceptedInEveryMtlsModeWithTheSecurityExamples(MtlsMode mode) throws Exception {
         // given: the chat Service in this mode, security.yaml's authorization policies, and sidecars whose xDS
         // streams presented SVIDs of the mesh's trust domain
-        store.apply(new ResourceLoader().load(example("security.yaml") + "\n---\n"
+        mesh.apply(example("security.yaml") + "\n---\n"
                 + "apiVersion: weft.dev/v1alpha1\nkind: Service\nmetadata: {name: chat, namespace: default}\n"
-                + "spec: {ports: [{name: http, port: 8000}], mtls: {mode: " + mode + "}}\n", "test.yaml").resources(), false);
-        String trustDomain = store.snapshot().ofType(MeshConfigSpec.class).get(0).spec().trustDomain();
+                + "spec: {ports: [{name: http, port: 8000}], mtls: {mode: " + mode + "}}\n");
+        String trustDomain = mesh.store.snapshot().ofType(MeshConfigSpec.class).get(0).spec().trustDomain();
         TrustBundle bundle = CertificateAuthority.builder(dir.resolve("ca"), trustDomain).open().bundle();
 
         // when
-        XdsSnapshots.Candidate server = candidate(sidecar("default", "chat", 15002, 8000, null, 0, List.of()),
+        XdsSnapshots.Candidate server = mesh.candidate(sidecar("default", "chat", 15002, 8000, null, 0, List.of()),
                 new SpiffeId(trustDomain, "default", "chat"), bundle);
-        XdsSnapshots.Candidate client = candidate(sidecar("default", "client", 0, 0, null, 15000,
+        XdsSnapshots.Candidate client = mesh.candidate(sidecar("default", "client", 0, 0, null, 15000,
                 List.of(SidecarBootstrap.Upstream.parse("chat"))), new SpiffeId(trustDomain, "default", "client"), bundle);
 
         // then: only the agent's local certificate is not in the resources (none is used with DISABLE);
@@ -486,35 +469,9 @@ class TranslatorProxyCompatTest {
                 appProtocol, outboundPort, upstreams, Map.of("zone", "a"), null, null, "127.0.0.1", 0).validate();
     }
 
-    /** As {@link #accept}, for a node authenticated as {@code identity} (mTLS shapes, the ROOTCA secret). */
-    private XdsSnapshots.Candidate candidate(SidecarBootstrap sidecar, SpiffeId identity, TrustBundle bundle)
-            throws Exception {
-        Snapshot snapshot = XdsServer.translate(store.snapshot(), registry.snapshot(), sidecar.toBootstrap().getNode(),
-                identity, bundle);
-        Map<String, Secret> secrets = new HashMap<>();
-        snapshot.secrets().resources().forEach((name, secret) -> secrets.put(name, (Secret) secret));
-        XdsResources resources = new XdsResources(snapshot.listeners().resources(), snapshot.routes().resources(),
-                snapshot.clusters().resources(), snapshot.endpoints().resources(), secrets);
-        try {
-            return XdsSnapshots.build(BootstrapLoader.build(sidecar.toBootstrap()), resources, "compat");
-        } catch (ConfigException e) {
-            return fail("the proxy rejects what the translator emits: " + e.getMessage(), e);
-        }
-    }
-
     /** The translator's snapshot for the sidecar's node, built as the proxy's ADS client builds a response. */
     private ProxySnapshot accept(SidecarBootstrap sidecar) throws Exception {
-        ProxySnapshot bootstrap = BootstrapLoader.build(sidecar.toBootstrap());
-        Snapshot snapshot = XdsServer.translate(store.snapshot(), registry.snapshot(),
-                sidecar.toBootstrap().getNode());
-        XdsResources resources = new XdsResources(snapshot.listeners().resources(), snapshot.routes().resources(),
-                snapshot.clusters().resources(), snapshot.endpoints().resources());
-        XdsSnapshots.Candidate candidate;
-        try {
-            candidate = XdsSnapshots.build(bootstrap, resources, "compat");
-        } catch (ConfigException e) {
-            return fail("the proxy rejects what the translator emits: " + e.getMessage(), e);
-        }
+        XdsSnapshots.Candidate candidate = mesh.candidate(sidecar);
         assertThat(candidate.complete()).as("nothing named is missing").isTrue();
         return candidate.snapshot();
     }
