@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# The end-to-end benchmark of the performance issue: Weft's proxy beside nginx and HAProxy on loopback,
-# every figure against the upstream directly and each peer in the same run. Prints the tables and
-# rewrites the generated region of docs/benchmarks.md and its plots (docs/benchmarks/*.png).
+# The end-to-end benchmark of the performance issue: Weft's proxy (one hop, two hops, two hops with
+# mTLS) beside nginx and HAProxy on loopback, every figure against the upstream directly and each peer
+# in the same run: HTTP/1.1, HTTP/2, SSE and gRPC. Prints the tables and rewrites the generated region
+# of docs/benchmarks.md and its plots (docs/benchmarks/*.png).
 # Usage: scripts/bench.sh [--quick] [--soak 10m|0] [--no-docs]
-#   full mode: about 15 minutes plus a 10-minute soak; --quick: about 4 minutes, no soak.
+#   full mode: about 35 minutes, a 10-minute soak included; --quick: about 8 minutes, no soak.
 # Needs: a JDK 17+, Maven (first run), nginx, haproxy, wrk, h2load (nghttp2-client), taskset (util-linux).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -19,8 +20,12 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 bench_jar=weft-bench/target/weft-bench.jar
-if [ ! -f weft-cli/target/weft.jar ] || [ ! -f "$bench_jar" ]; then
-  echo "bench: building weft-cli and weft-bench (mvn package -DskipTests), once ..." >&2
+# A jar older than any source or pom would measure yesterday's code (or lack today's phases): rebuild.
+stale() {
+  [ ! -f "$1" ] || [ -n "$(find . \( -path './*/src/main/*' -o -name pom.xml \) -newer "$1" -print -quit 2>/dev/null)" ]
+}
+if stale weft-cli/target/weft.jar || stale "$bench_jar"; then
+  echo "bench: building weft-cli and weft-bench (mvn package -DskipTests) ..." >&2
   mvn -q -B -pl weft-cli,weft-bench -am package -DskipTests -Dmaven.test.skip=true >&2
 fi
 # The launcher rebuilds the distribution when its sources changed; let it do so now, not while a

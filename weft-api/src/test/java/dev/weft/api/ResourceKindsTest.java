@@ -33,7 +33,13 @@ import dev.weft.api.policy.HashPolicy;
 import dev.weft.api.policy.LoadBalancer;
 import dev.weft.api.policy.LoadBalancerAlgorithm;
 import dev.weft.api.policy.AuthorizationDefault;
+import dev.weft.api.policy.AccessLog;
+import dev.weft.api.policy.AccessLogField;
+import dev.weft.api.policy.CollectorEndpoint;
 import dev.weft.api.policy.MeshConfigSpec;
+import dev.weft.api.policy.Telemetry;
+import dev.weft.api.policy.Tracing;
+import dev.weft.api.policy.TracingProvider;
 import dev.weft.api.policy.MtlsMode;
 import dev.weft.api.policy.MeshDefaults;
 import dev.weft.api.policy.PolicyTargetRef;
@@ -192,7 +198,11 @@ class ResourceKindsTest {
         assertThat(mesh.key()).hasToString("MeshConfig mesh");
         assertThat(mesh.spec()).isEqualTo(new MeshConfigSpec("weft.example.org", new MeshDefaults(
                 Duration.ofSeconds(15), new HttpRouteRetry(List.of(503), 2, Duration.ofMillis(25)),
-                LoadBalancerAlgorithm.LEAST_REQUEST)));
+                LoadBalancerAlgorithm.LEAST_REQUEST), null, null, new Telemetry(
+                new Tracing(10, TracingProvider.ZIPKIN, new CollectorEndpoint("127.0.0.1", 9411, "/api/v2/spans")),
+                new AccessLog(true, "stdout", List.of(AccessLogField.START_TIME, AccessLogField.METHOD,
+                        AccessLogField.PATH, AccessLogField.RESPONSE_CODE, AccessLogField.RESPONSE_FLAGS,
+                        AccessLogField.DURATION, AccessLogField.TRACE_ID)))));
     }
 
     @Test

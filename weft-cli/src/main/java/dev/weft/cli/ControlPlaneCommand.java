@@ -46,6 +46,17 @@ final class ControlPlaneCommand implements Callable<Integer> {
                     + "(default: 24h).")
     private Duration svidLifetime;
 
+    @Option(names = "--dashboard-port", paramLabel = "PORT",
+            defaultValue = "" + ControlPlaneConfig.DEFAULT_DASHBOARD_PORT,
+            description = "The read-only web dashboard's port on 127.0.0.1 (loopback only, whatever --address is); "
+                    + "0 picks a free one, -1 turns it off (default: ${DEFAULT-VALUE}).")
+    private int dashboardPort;
+
+    @Option(names = "--scrape-interval", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "How often every connected proxy's metrics are gathered for weft stat and the dashboard "
+                    + "(default: 5s).")
+    private Duration scrapeInterval;
+
     @Option(names = "--insecure-xds",
             description = "Serve xDS and certificate signing in plaintext without client authentication, for "
                     + "proxyless gRPC clients and tests only: nodes get no identity and plaintext-only configuration.")
@@ -63,11 +74,14 @@ final class ControlPlaneCommand implements Callable<Integer> {
             config = new ControlPlaneConfig(dataDir != null ? dataDir : ControlPlaneConfig.defaultDataDir(), address,
                     xdsPort, address, apiPort, sidecarTtl != null ? sidecarTtl : ControlPlaneConfig.DEFAULT_SIDECAR_TTL,
                     Clock.systemUTC(), ControlPlaneConfig.DEFAULT_PUSH_DEBOUNCE,
-                    svidLifetime != null ? svidLifetime : ControlPlaneConfig.DEFAULT_SVID_LIFETIME, insecureXds);
+                    svidLifetime != null ? svidLifetime : ControlPlaneConfig.DEFAULT_SVID_LIFETIME, insecureXds,
+                    scrapeInterval != null ? scrapeInterval : ControlPlaneConfig.DEFAULT_SCRAPE_INTERVAL,
+                    dashboardPort);
         } catch (IllegalArgumentException e) {
             err.println("weft control-plane: " + e.getMessage().replace("xdsPort", "--xds-port")
                     .replace("apiPort", "--api-port").replace("sidecarTtl", "--sidecar-ttl")
-                    .replace("svidLifetime", "--svid-lifetime"));
+                    .replace("svidLifetime", "--svid-lifetime").replace("scrapeInterval", "--scrape-interval")
+                    .replace("dashboardPort", "--dashboard-port"));
             return 2;
         }
         ControlPlane controlPlane;
@@ -95,6 +109,9 @@ final class ControlPlaneCommand implements Callable<Integer> {
         }, "weft-stop"));
         out.printf("weft control-plane ready: xds=%s:%d api=%s data-dir=%s%n", address, controlPlane.xdsPort(),
                 controlPlane.apiUri(), config.dataDir());
+        if (controlPlane.dashboardUri() != null) {
+            out.printf("dashboard (read-only, this host only): %s%n", controlPlane.dashboardUri());
+        }
         out.printf("admin credentials for weft apply/get/...: %s (token in %s, trust bundle %s)%n",
                 credentialsFile, controlPlane.adminToken().file(), controlPlane.trustBundleFile());
         out.flush();

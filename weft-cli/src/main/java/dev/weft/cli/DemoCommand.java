@@ -84,6 +84,11 @@ final class DemoCommand implements Callable<Integer> {
                     + "Default: ${DEFAULT-VALUE}.")
     private int apiPort;
 
+    @Option(names = "--dashboard-port", paramLabel = "PORT",
+            defaultValue = "" + ControlPlaneConfig.DEFAULT_DASHBOARD_PORT,
+            description = "The dashboard's port on 127.0.0.1 (0 picks a free one). Default: ${DEFAULT-VALUE}.")
+    private int dashboardPort;
+
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
 
@@ -105,9 +110,10 @@ final class DemoCommand implements Callable<Integer> {
             err.println("weft demo: --rate: " + rate + " (expected: 1 to 10000)");
             return 2;
         }
-        for (int p : new int[] {port, xdsPort, apiPort}) {
+        for (int p : new int[] {port, xdsPort, apiPort, dashboardPort}) {
             if (p < 0 || p > 65535) {
-                err.println("weft demo: --port/--xds-port/--api-port: " + p + " (expected: 0 to 65535)");
+                err.println("weft demo: --port/--xds-port/--api-port/--dashboard-port: " + p
+                        + " (expected: 0 to 65535)");
                 return 2;
             }
         }
@@ -123,7 +129,8 @@ final class DemoCommand implements Callable<Integer> {
         try {
             ControlPlane controlPlane;
             try {
-                controlPlane = ControlPlane.start(ControlPlaneConfig.defaults(dataDir).withPorts(xdsPort, apiPort));
+                controlPlane = ControlPlane.start(ControlPlaneConfig.defaults(dataDir).withPorts(xdsPort, apiPort)
+                        .withDashboardPort(dashboardPort));
             } catch (IOException e) {
                 err.println("weft demo: cannot start the control plane: " + e.getMessage()
                         + " (another control plane or demo running? --xds-port/--api-port choose others)");
@@ -160,11 +167,12 @@ final class DemoCommand implements Callable<Integer> {
             out.printf("Weft demo mesh on loopback:%n");
             out.printf("  control plane  xds 127.0.0.1:%d, API %s (state in %s; credentials in %s)%n",
                     controlPlane.xdsPort(), controlPlane.apiUri(), dataDir, credentialsFile);
+            out.printf("  dashboard      %s (read-only, this host only)%n", controlPlane.dashboardUri());
             out.printf("  service chat   %s%n", String.join(", ", instances));
             out.printf("  client app     its sidecar's outbound port http://127.0.0.1:%d routes http://chat/...%n", outbound);
             out.printf("Route examples/mesh/chat.yaml: 90%% to chat-v1, 10%% to chat-v2. While this runs, in another shell:%n");
             out.printf("  ./weft apply -f examples/mesh/canary-50.yaml     # then canary-100.yaml, or back to chat.yaml%n");
-            out.printf("  ./weft get httproute chat -o yaml;  ./weft proxy-status;  ./weft ca status%n");
+            out.printf("  ./weft get httproute chat -o yaml;  ./weft proxy-status;  ./weft stat;  ./weft ca status%n");
             out.printf("  curl -x http://127.0.0.1:%d http://chat/v1/chat/completions -H 'content-type: application/json' "
                     + "-d '{\"model\":\"%s\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}'%n", outbound, MODEL);
             out.printf("Sending %d requests/s (every 4th streamed)%s.%n%n", rate,

@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
         description = "Weft: a service mesh for AI model serving.",
         subcommands = {DemoCommand.class, ControlPlaneCommand.class, ProxyCommand.class, ApplyCommand.class,
             GetCommand.class, DeleteCommand.class, RegisterCommand.class, DeregisterCommand.class,
-            ProxyStatusCommand.class, TokenCommand.class, CaCommand.class, ModelServerCommand.class, LoadCommand.class})
+            ProxyStatusCommand.class, StatCommand.class, ProxyConfigCommand.class, TapCommand.class, TokenCommand.class, CaCommand.class, ModelServerCommand.class, LoadCommand.class})
 public final class Weft implements Runnable {
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;

@@ -18,11 +18,13 @@ class DemoCommandTest {
         int code = Weft.commandLine()
                 .setOut(new PrintWriter(out, true))
                 .setErr(new PrintWriter(err, true))
-                .execute("demo", "--duration", "3s", "--rate", "50", "--port", "0", "--xds-port", "0", "--api-port", "0");
+                .execute("demo", "--duration", "3s", "--rate", "50", "--port", "0", "--xds-port", "0", "--api-port", "0",
+                        "--dashboard-port", "0");
 
         assertThat(code).as("exit code; stderr: %s", err).isZero();
         String text = out.toString();
         assertThat(text).contains("./weft apply -f examples/mesh/canary-50.yaml");
+        assertThat(text).containsPattern("dashboard +http://127\\.0\\.0\\.1:[1-9][0-9]*/ \\(read-only, this host only\\)");
         Matcher summary = Pattern.compile("Summary: sent=(\\d+) version\\{v1=(\\d+) v2=(\\d+)} status\\{200=(\\d+)} failed=(\\d+)")
                 .matcher(text);
         assertThat(summary.find()).as(text).isTrue();

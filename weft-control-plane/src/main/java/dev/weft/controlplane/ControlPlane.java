@@ -5,8 +5,12 @@ import dev.weft.ca.SigningRefusedException;
 import dev.weft.controlplane.api.AdminToken;
 import dev.weft.controlplane.api.ApiServer;
 import dev.weft.controlplane.client.ControlPlaneClient;
+import dev.weft.controlplane.dashboard.DashboardServer;
 import dev.weft.controlplane.identity.ControlPlaneIdentity;
 import dev.weft.controlplane.registry.ServiceRegistry;
+import dev.weft.controlplane.stats.MeshStats;
+import dev.weft.controlplane.stats.MetricsScraper;
+import dev.weft.controlplane.stats.StatsViews;
 import dev.weft.controlplane.store.ResourceStore;
 import dev.weft.controlplane.store.StateFile;
 import dev.weft.controlplane.store.StoredState;
@@ -17,6 +21,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -49,6 +54,10 @@ public final class ControlPlane implements AutoCloseable {
     private ApiServer api;
     private final ScheduledExecutorService scheduler;
     private final ExecutorService persistence;
+    /** Set by {@link #start} like {@link #api}. */
+    private MetricsScraper scraper;
+    private StatsViews views;
+    private DashboardServer dashboard;
 
     private ControlPlane(ResourceStore store, ServiceRegistry registry, CertificateAuthority ca,
                          ControlPlaneIdentity identity, AdminToken adminToken, ControlPlaneConfig config,
@@ -112,8 +121,32 @@ public final class ControlPlane implements AutoCloseable {
             registry.addListener(xds::changed);
             ControlPlane controlPlane = new ControlPlane(store, registry, ca, identity, adminToken, config, xds,
                     scheduler, persistence);
-            controlPlane.api = ApiServer.start(config.apiAddress(), config.apiPort(), identity.sslContext(),
-                    adminToken, store, registry, xds, ca, config.clock(), controlPlane::trustBundleChanged);
+            XdsServer server = xds;
+            controlPlane.scraper = new MetricsScraper(server::proxies, new MeshStats(STATS_RETENTION),
+                    config.scrapeInterval(), config.clock());
+            controlPlane.views = new StatsViews(controlPlane.scraper, store::snapshot, registry::snapshot,
+                    server::proxies);
+            try {
+                controlPlane.api = ApiServer.start(config.apiAddress(), config.apiPort(), identity.sslContext(),
+                        adminToken, store, registry, xds, ca, config.clock(), controlPlane::trustBundleChanged,
+                        controlPlane.views);
+                if (config.dashboardPort() >= 0) {
+                    try {
+                        controlPlane.dashboard = DashboardServer.start(ControlPlaneConfig.DASHBOARD_ADDRESS,
+                                config.dashboardPort(), controlPlane.views);
+                    } catch (IOException e) {
+                        throw new IOException("cannot serve the dashboard on " + ControlPlaneConfig.DASHBOARD_ADDRESS
+                                + ":" + config.dashboardPort() + " (dashboard port): " + e.getMessage(), e);
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                if (controlPlane.api != null) {
+                    controlPlane.api.close();
+                }
+                controlPlane.scraper.close();
+                throw e;
+            }
+            controlPlane.scraper.start();
             controlPlane.scheduleTick();
             return controlPlane;
         } catch (SigningRefusedException e) {
@@ -133,6 +166,9 @@ public final class ControlPlane implements AutoCloseable {
         }
     }
 
+    /** How far back the metrics views reach (the windows of /v1/stats/*). */
+    public static final Duration STATS_RETENTION = Duration.ofMinutes(15);
+
     public int xdsPort() {
         return xds.port();
     }
@@ -145,6 +181,16 @@ public final class ControlPlane implements AutoCloseable {
     public URI apiUri() {
         String host = apiHost.indexOf(':') >= 0 ? "[" + apiHost + "]" : apiHost;
         return URI.create("https://" + host + ":" + api.port());
+    }
+
+    /** Where a browser on this host opens the dashboard, or null when it is off. */
+    public URI dashboardUri() {
+        return dashboard == null ? null : dashboard.uri();
+    }
+
+    /** The scraper of the proxies' metrics (its {@link MetricsScraper#round()} runs one round now). */
+    public MetricsScraper metricsScraper() {
+        return scraper;
     }
 
     /** The secret every API call but {@code GET /v1/trust-bundle} needs, kept in {@code <dataDir>/admin-token}. */
@@ -209,6 +255,10 @@ public final class ControlPlane implements AutoCloseable {
     /** Stops the API and the xDS server (ending every stream) and the scheduler; a pending state write finishes. */
     @Override
     public void close() {
+        if (dashboard != null) {
+            dashboard.close();
+        }
+        scraper.close();
         api.close();
         xds.close();
         identity.close();

@@ -1,5 +1,6 @@
 package dev.weft.proxy;
 
+import com.google.protobuf.Value;
 import dev.weft.ca.TrustBundle;
 import dev.weft.proxy.admin.AdminServer;
 import dev.weft.proxy.config.FilterChainSpec;
@@ -7,6 +8,8 @@ import dev.weft.proxy.config.ListenerSpec;
 import dev.weft.proxy.config.ProxySnapshot;
 import dev.weft.proxy.downstream.LiveListener;
 import dev.weft.proxy.identity.WorkloadIdentity;
+import dev.weft.proxy.observe.NodeIdentity;
+import dev.weft.proxy.observe.Telemetry;
 import dev.weft.proxy.router.ListenerContext;
 import dev.weft.proxy.stats.Stats;
 import dev.weft.proxy.tls.SecretStore;
@@ -19,11 +22,13 @@ import dev.weft.proxy.upstream.UpstreamPools;
 import dev.weft.proxy.xds.AdsClient;
 import dev.weft.proxy.xds.Backoff;
 import dev.weft.proxy.xds.XdsStatus;
+import io.envoyproxy.envoy.config.core.v3.Node;
 import io.grpc.ChannelCredentials;
 import io.grpc.InsecureChannelCredentials;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -63,6 +68,7 @@ public final class ProxyServer implements AutoCloseable {
     private final Stats stats = new Stats();
     private final ClusterManager clusters = new ClusterManager(stats);
     private final UpstreamPools pools;
+    private final Telemetry telemetry;
     private final CompletableFuture<Void> configured = new CompletableFuture<>();
     private final CompletableFuture<Void> stopped = new CompletableFuture<>();
     private volatile ProxySnapshot snapshot;
@@ -84,6 +90,9 @@ public final class ProxyServer implements AutoCloseable {
         this.transport = Transport.best();
         this.group = transport.newGroup(workers, new DefaultThreadFactory("weft-worker", true));
         this.pools = new UpstreamPools(transport, group);
+        this.telemetry = new Telemetry(NodeIdentity.of(bootstrap.source().getNode()), stats, clusters,
+                !bootstrap.source().getStatsConfig().getStatsMatcher().getRejectAll());
+        telemetry.onObserversChanged(this::refreshObservers);
     }
 
     /**
@@ -117,12 +126,22 @@ public final class ProxyServer implements AutoCloseable {
      */
     public static ProxyServer start(ProxySnapshot snapshot, int workers, WorkloadIdentity identity)
             throws IOException {
+        return start(snapshot, workers, identity, List.of());
+    }
+
+    /**
+     * As {@link #start(ProxySnapshot, int, WorkloadIdentity)}, with telemetry sinks added to the proxy's own
+     * before any listener starts (for embedders and tests); the proxy closes them when it stops.
+     */
+    public static ProxyServer start(ProxySnapshot snapshot, int workers, WorkloadIdentity identity,
+            List<Telemetry.Sink> sinks) throws IOException {
         if (identity != null && identity.current() == null) {
             throw new IllegalStateException("the identity agent of " + identity.identity()
                     + " has no certificate yet; await its first before starting the proxy");
         }
         int n = workers > 0 ? workers : Runtime.getRuntime().availableProcessors();
         ProxyServer server = new ProxyServer(snapshot, n);
+        sinks.forEach(server.telemetry::add);
         server.identity = identity;
         try {
             if (identity != null) {
@@ -150,6 +169,7 @@ public final class ProxyServer implements AutoCloseable {
 
     /** Publishes the identity's certificates as secret {@code default} and feeds ROOTCA back to it. */
     private void useIdentity(WorkloadIdentity id) {
+        telemetry.metrics().localIdentity(id.identity().account(), id.identity().toString());
         SecretStore secrets = secrets();
         // delivers the current certificate before returning: listeners and clusters find it at once
         id.addListener(c -> secrets.provideLocally(Secrets.DEFAULT, c.toSecret(Secrets.DEFAULT)));
@@ -205,8 +225,35 @@ public final class ProxyServer implements AutoCloseable {
     }
 
     private synchronized void startXds(ChannelCredentials credentials) {
-        xds = new AdsClient(bootstrap, this::apply, stats, Backoff.DEFAULT, credentials);
+        xds = new AdsClient(bootstrap, this::apply, stats, Backoff.DEFAULT, credentials, reportedNode());
         xds.start();
+    }
+
+    /**
+     * The bootstrap's node, and for a Weft sidecar (node metadata {@code weft.role}) with an admin listener, its
+     * bound address as {@code weft.admin_address} ({@code host:port}; the {@code weft.address} host when admin is
+     * bound to every address), which the control plane scrapes for metrics. The bound port, not the configured
+     * one: a sidecar may ask for port 0.
+     */
+    private Node reportedNode() {
+        Node node = bootstrap.xds().node();
+        Map<String, Value> metadata = node.getMetadata().getFieldsMap();
+        if (admin == null || !metadata.containsKey("weft.role")) {
+            return node;
+        }
+        InetAddress bound = bootstrap.adminAddress().getAddress();
+        String host;
+        if (bound == null || bound.isAnyLocalAddress()) {
+            Value address = metadata.get("weft.address");
+            host = address != null && address.hasStringValue() ? address.getStringValue() : "127.0.0.1";
+        } else {
+            host = bound.getHostAddress();
+        }
+        if (host.indexOf(':') >= 0 && !host.startsWith("[")) {
+            host = "[" + host + "]";
+        }
+        return node.toBuilder().setMetadata(node.getMetadata().toBuilder().putFields("weft.admin_address",
+                Value.newBuilder().setStringValue(host + ":" + admin.port()).build())).build();
     }
 
     /**
@@ -272,11 +319,24 @@ public final class ProxyServer implements AutoCloseable {
         configured.complete(null);
     }
 
+    /**
+     * New listener contexts for the same configuration, with each sink's current observers (a tap came or went);
+     * new exchanges use them, in-flight ones finish with theirs.
+     */
+    private synchronized void refreshObservers() {
+        if (stopping) {
+            return;
+        }
+        for (LiveListener l : listeners.values()) {
+            l.update(contexts(l.context().spec()));
+        }
+    }
+
     /** One context per filter chain of {@code spec}. */
     private List<ListenerContext> contexts(ListenerSpec spec) {
         List<ListenerContext> out = new ArrayList<>(spec.chains().size());
         for (FilterChainSpec chain : spec.chains()) {
-            out.add(new ListenerContext(spec, chain, clusters, pools, stats));
+            out.add(new ListenerContext(spec, chain, clusters, pools, stats, telemetry.observersFor(spec, chain.http())));
         }
         return out;
     }
@@ -318,6 +378,11 @@ public final class ProxyServer implements AutoCloseable {
     /** The snapshot being served; for a dynamic proxy, its bootstrap's until the first configuration arrives. */
     public ProxySnapshot snapshot() {
         return snapshot;
+    }
+
+    /** The proxy's telemetry sinks. */
+    public Telemetry telemetry() {
+        return telemetry;
     }
 
     public Stats stats() {
@@ -438,6 +503,7 @@ public final class ProxyServer implements AutoCloseable {
             admin.close();
         }
         clusters.close();
+        telemetry.close();
         Thread t = new Thread(() -> {
             group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
             stopped.complete(null);

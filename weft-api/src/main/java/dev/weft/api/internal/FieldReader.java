@@ -155,6 +155,28 @@ public final class FieldReader {
         return integer(field, min, max);
     }
 
+    /** A finite number (integer or decimal) in {@code [min, max]}, or null when absent or invalid. */
+    public Double number(String field, double min, double max) {
+        JsonNode value = raw(field);
+        if (value == null) {
+            return null;
+        }
+        if (!value.isNumber() || !Double.isFinite(value.doubleValue())) {
+            error(field, "must be a number, got " + describe(value));
+            return null;
+        }
+        double n = value.doubleValue();
+        if (n < min || n > max) {
+            error(field, "must be between " + format(min) + " and " + format(max) + ", got " + value.asText());
+            return null;
+        }
+        return n;
+    }
+
+    private static String format(double n) {
+        return n == Math.rint(n) ? Long.toString((long) n) : Double.toString(n);
+    }
+
     public Boolean bool(String field) {
         JsonNode value = raw(field);
         if (value == null) {

@@ -13,7 +13,8 @@ public final class MeshConfigCodec implements SpecCodec<MeshConfigSpec> {
 
     @Override
     public MeshConfigSpec read(JsonNode node, String path, Problems problems) {
-        FieldReader spec = FieldReader.of(node, path, problems, "trustDomain", "defaults", "mtls", "authorization");
+        FieldReader spec = FieldReader.of(node, path, problems, "trustDomain", "defaults", "mtls", "authorization",
+                "telemetry");
         String trustDomain = spec.string("trustDomain");
         GatewayCommon.check(spec, "trustDomain", trustDomain, Formats::trustDomain);
         MeshDefaults defaults = MeshDefaults.NONE;
@@ -40,7 +41,7 @@ public final class MeshConfigCodec implements SpecCodec<MeshConfigSpec> {
         if (authz != null) {
             authorization = authz.enumeration("default", AuthorizationDefault.values(), AuthorizationDefault::name);
         }
-        return new MeshConfigSpec(trustDomain, defaults, mode, authorization);
+        return new MeshConfigSpec(trustDomain, defaults, mode, authorization, TelemetryCodec.read(spec, "telemetry"));
     }
 
     @Override
@@ -60,6 +61,7 @@ public final class MeshConfigCodec implements SpecCodec<MeshConfigSpec> {
         }
         node.putObject("mtls").put("mode", spec.mtlsMode().name());
         node.putObject("authorization").put("default", spec.defaultAuthorization().name());
+        TelemetryCodec.write(node, spec.telemetry());
         return node;
     }
 }

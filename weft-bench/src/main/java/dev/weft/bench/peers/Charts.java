@@ -28,7 +28,8 @@ final class Charts {
             Target.NGINX, new Color(0x00, 0x96, 0x39),
             Target.HAPROXY, new Color(0x1f, 0x6f, 0xc5),
             Target.WEFT, new Color(0xd9, 0x48, 0x1c),
-            Target.WEFT_TWO_HOPS, new Color(0xf0, 0x9a, 0x3e));
+            Target.WEFT_TWO_HOPS, new Color(0xf0, 0x9a, 0x3e),
+            Target.WEFT_TWO_HOPS_MTLS, new Color(0x8c, 0x2d, 0x04));
 
     private Charts() {
     }

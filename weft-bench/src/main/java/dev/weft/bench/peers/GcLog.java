@@ -7,11 +7,12 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** The stop-the-world pauses in unified JVM logs written with {@code -Xlog:gc:file=...}. */
+/** The stop-the-world pauses in unified JVM logs written with {@code -Xlog:gc,gc+phases:file=...}. */
 final class GcLog {
 
-    // [1.234s][info][gc] GC(3) Pause Young (Normal) (G1 Evacuation Pause) 24M->3M(64M) 2.345ms
-    private static final Pattern PAUSE = Pattern.compile("GC\\(\\d+\\) Pause .* ([0-9.]+)ms\\s*$");
+    // G1, Serial, Parallel: [1.234s][info][gc] GC(3) Pause Young (Normal) (G1 Evacuation Pause) 24M->3M(64M) 2.345ms
+    // generational ZGC (gc+phases only): [0.109s][info][gc,phases] GC(0) Y: Pause Mark Start (Major) 0.013ms
+    private static final Pattern PAUSE = Pattern.compile("GC\\(\\d+\\) (?:[YO]: )?Pause .* ([0-9.]+)ms\\s*$");
 
     private GcLog() {
     }

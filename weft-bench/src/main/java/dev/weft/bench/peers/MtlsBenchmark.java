@@ -28,6 +28,8 @@ import java.util.regex.Pattern;
  */
 public final class MtlsBenchmark {
 
+    private static final HopComparison RUN = new HopComparison("mtls");
+
     private static final List<Integer> RATES = List.of(1_000, 5_000);
     private static final int CPU_RATE = 5_000;
     private static final int HANDSHAKE_CLIENTS = 2;
@@ -37,22 +39,11 @@ public final class MtlsBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
-        boolean quick = false;
-        Path repo = Path.of("").toAbsolutePath();
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--quick" -> quick = true;
-                case "--repo" -> {
-                    if (++i == args.length) {
-                        usage("--repo needs a directory");
-                    }
-                    repo = Path.of(args[i]).toAbsolutePath();
-                }
-                default -> usage("unknown option: " + args[i]);
-            }
-        }
-        Duration phase = quick ? Duration.ofSeconds(6) : Duration.ofSeconds(20);
-        Duration warmup = quick ? Duration.ofSeconds(2) : Duration.ofSeconds(5);
+        HopComparison.Options options = RUN.parse(args);
+        boolean quick = options.quick();
+        Path repo = options.repo();
+        Duration phase = options.phase();
+        Duration warmup = options.warmup();
         Duration handshakePhase = quick ? Duration.ofSeconds(5) : Duration.ofSeconds(15);
         boolean pin = Runtime.getRuntime().availableProcessors() >= 2;
         Path work = Files.createTempDirectory("weft-mtls-bench-");
@@ -69,7 +60,7 @@ public final class MtlsBenchmark {
             for (int rate : RATES) {
                 for (Target target : fleet.targets()) {
                     latency.computeIfAbsent(rate, r -> new LinkedHashMap<>())
-                            .put(target.name(), openLoop(target, rate, phase, warmup));
+                            .put(target.name(), RUN.openLoop(target, rate, phase, warmup));
                 }
             }
             Map<String, Double> cpuPerThousand = new LinkedHashMap<>();
@@ -89,24 +80,7 @@ public final class MtlsBenchmark {
                     Machine.describe(fleet.mtlsServerPid()), loadBefore));
         }
         System.out.println(report);
-        try (var paths = Files.walk(work)) {
-            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
-    }
-
-    /** p50, p99, p99.9 in ms, achieved rate and failures. */
-    private static double[] openLoop(Target target, int rate, Duration phase, Duration warmup) throws Exception {
-        LoadResult result = OpenLoopLoadGenerator.run(
-                LoadSpec.get(target.http1(), PeersOptions.CONNECTIONS, rate, phase).withWarmup(warmup));
-        long non2xx = result.statusCounts().entrySet().stream()
-                .filter(e -> e.getKey() < 200 || e.getKey() > 299).mapToLong(Map.Entry::getValue).sum();
-        double[] row = {result.percentileMillis(50), result.percentileMillis(99), result.percentileMillis(99.9),
-                result.achievedRatePerSecond(), result.errors() + non2xx};
-        progress(String.format(Locale.ROOT, "%-13s %5d req/s: achieved %.0f, p50 %.3f p99 %.3f p99.9 %.3f ms, %d failed",
-                target.name(), rate, row[3], row[0], row[1], row[2], (long) row[4]));
-        return row;
+        HopComparison.deleteTree(work);
     }
 
     /**
@@ -154,23 +128,7 @@ public final class MtlsBenchmark {
         StringBuilder md = new StringBuilder();
         md.append("Two Weft hops, plaintext against mTLS, HTTP/1.1, 16 connections, open loop, ")
                 .append(Durations.format(phase)).append(" per cell (ms; added = the pair's figure minus direct's):\n\n");
-        md.append("| rate | target | p50 | p99 | p99.9 | added p50 | added p99 | failed |\n");
-        md.append("|---:|---|---:|---:|---:|---:|---:|---:|\n");
-        for (var byRate : latency.entrySet()) {
-            double[] direct = byRate.getValue().get(Target.DIRECT);
-            for (var cell : byRate.getValue().entrySet()) {
-                double[] r = cell.getValue();
-                boolean isDirect = cell.getKey().equals(Target.DIRECT);
-                md.append(String.format(Locale.ROOT, "| %,d | %s | %.3f | %.3f | %.3f | %s | %s | %d |\n",
-                        byRate.getKey(), cell.getKey(), r[0], r[1], r[2],
-                        isDirect ? "" : String.format(Locale.ROOT, "%.3f", r[0] - direct[0]),
-                        isDirect ? "" : String.format(Locale.ROOT, "%.3f", r[1] - direct[1]), (long) r[4]));
-            }
-            double[] plain = byRate.getValue().get(Target.WEFT_TWO_HOPS);
-            double[] mtls = byRate.getValue().get(Target.WEFT_TWO_HOPS_MTLS);
-            md.append(String.format(Locale.ROOT, "| %,d | **mTLS cost** | %+.3f | %+.3f | %+.3f | | | |\n",
-                    byRate.getKey(), mtls[0] - plain[0], mtls[1] - plain[1], mtls[2] - plain[2]));
-        }
+        HopComparison.latencyTable(md, latency, Target.WEFT_TWO_HOPS, Target.WEFT_TWO_HOPS_MTLS, "mTLS cost");
         md.append("\nCPU seconds per 1,000 requests at ").append(String.format(Locale.ROOT, "%,d", CPU_RATE))
                 .append(" requests/s, both hops together: ");
         cpu.forEach((name, value) -> md.append(String.format(Locale.ROOT, "%s %.3f; ", name, value)));
@@ -180,18 +138,11 @@ public final class MtlsBenchmark {
                         + "inbound hop: **%.0f per second** (%d in %s from %d openssl s_time clients on the load core), "
                         + "%.3f ms of the listener's CPU per handshake.\n\n",
                 handshakes[0], (long) handshakes[2], Durations.format(handshakePhase), HANDSHAKE_CLIENTS, handshakes[1]));
-        md.append("Machine: ").append(machine.cpus()).append(" CPUs, ").append(machine.cpuModel()).append("; ")
-                .append(machine.jdk()).append("; 1-minute load average ").append(loadBefore)
-                .append(" before the run and ").append(Machine.loadAverage()).append(" after it.\n");
+        md.append(HopComparison.machineLine(machine, loadBefore));
         return md.toString();
     }
 
-    private static void usage(String problem) {
-        System.err.println(problem + "\nusage: java -jar weft-bench.jar mtls [--quick] [--repo DIR]");
-        System.exit(2);
-    }
-
     private static void progress(String message) {
-        System.err.println("[mtls] " + message);
+        RUN.progress(message);
     }
 }

@@ -58,6 +58,7 @@ final class PeerReport {
         throughputTable();
         resourceTable();
         h2Table();
+        grpcTables();
         sseTable();
         notes();
         ratios();
@@ -73,7 +74,9 @@ final class PeerReport {
                 options.quick() ? " (quick mode: short phases; numbers are indicative only)" : "");
         line("");
         line("Every figure comes from one run: the upstream directly (`direct`) and each proxy in front of it. "
-                + "`weft x2` is two Weft processes chained (plaintext; mTLS once the identity issue lands). "
+                + "`weft x2` is two Weft processes chained in plaintext, `weft x2 mTLS` two more chained with SPIFFE "
+                + "mTLS between them as two sidecars talk (SVIDs from a Weft CA, the SDS shapes the control plane sends; "
+                + "`weft-bench mtls` adds the handshake rate). "
                 + "Added latency is the proxy's percentile minus direct's at the same rate; a negative value is noise.");
         line("");
     }
@@ -84,21 +87,26 @@ final class PeerReport {
         line("Latency is measured from each request's intended send time (`OpenLoopLoadGenerator`, HdrHistogram), "
                 + "%s per rate after %s warm-up.", Durations.format(options.latencyPhase()), Durations.format(options.latencyWarmup()));
         line("");
+        latencyRows(results.headline);
+        line("");
+    }
+
+    /** Per rate, every target's percentiles and what each adds to direct's (blank when direct has no figure). */
+    private void latencyRows(Map<Integer, Map<String, Latency>> byRate) {
         line("| target | rate/s | achieved/s | p50 ms | p99 ms | p99.9 ms | added p50 | added p99 | added p99.9 | failed |");
         line("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-        for (Map.Entry<Integer, Map<String, Latency>> byRate : results.headline.entrySet()) {
-            Latency direct = byRate.getValue().get(Target.DIRECT);
-            for (Map.Entry<String, Latency> row : byRate.getValue().entrySet()) {
+        for (Map.Entry<Integer, Map<String, Latency>> rate : byRate.entrySet()) {
+            Latency direct = rate.getValue().get(Target.DIRECT);
+            for (Map.Entry<String, Latency> row : rate.getValue().entrySet()) {
                 Latency l = row.getValue();
-                boolean isDirect = row.getKey().equals(Target.DIRECT);
+                boolean noAdded = row.getKey().equals(Target.DIRECT) || direct == null;
                 line("| %s | %,d | %,.0f | %.3f | %.3f | %.3f | %s | %s | %s | %d |", row.getKey(), l.rate(), l.achieved(),
                         l.p50(), l.p99(), l.p999(),
-                        isDirect ? "" : signed(l.p50() - direct.p50()),
-                        isDirect ? "" : signed(l.p99() - direct.p99()),
-                        isDirect ? "" : signed(l.p999() - direct.p999()), l.failed());
+                        noAdded ? "" : signed(l.p50() - direct.p50()),
+                        noAdded ? "" : signed(l.p99() - direct.p99()),
+                        noAdded ? "" : signed(l.p999() - direct.p999()), l.failed());
             }
         }
-        line("");
     }
 
     private void curveTable() {
@@ -142,7 +150,7 @@ final class PeerReport {
                 r.requestsPerSecond() / nginx, r.requestsPerSecond() / haproxy, r.problems()));
         line("");
         line("`direct` shares the load generator's core with the upstream, so it is not a one-core figure; "
-                + "for `weft x2` both Weft processes share the proxy core.");
+                + "for `weft x2` and `weft x2 mTLS` both Weft processes of the pair share the proxy core.");
         line("");
     }
 
@@ -157,7 +165,8 @@ final class PeerReport {
         line("");
         line("CPU is utime + stime from /proc/PID/stat of the proxy process and its children (nginx's worker) "
                 + "over the phase, divided by the requests completed; RSS is VmRSS summed the same way, "
-                + "idle right after start and the maximum of 1 s samples under load. `weft x2` counts both processes.");
+                + "idle right after start and the maximum of 1 s samples under load. `weft x2` and `weft x2 mTLS` count "
+                + "both processes.");
         line("");
         if (results.soak != null) {
             PeerResults.Soak soak = results.soak;
@@ -182,7 +191,37 @@ final class PeerReport {
         results.h2.forEach((name, r) -> line("| %s | %,.0f | %.3f | %.3f | %d |", name, r.requestsPerSecond(),
                 r.meanMillis(), r.maxMillis(), r.failed()));
         line("");
-        line("`direct` is the upstream nginx answering h2c itself. gRPC: not measured in this benchmark yet.");
+        line("`direct` is the upstream nginx answering h2c itself. gRPC is in the next tables.");
+        line("");
+    }
+
+    private void grpcTables() {
+        line("### gRPC unary calls, added latency (%d channels, open loop)", GrpcLoad.CHANNELS);
+        line("");
+        line("A grpc-java client and a grpc-java server (`%s`, a %d-byte request answered with %,d bytes) in the bench "
+                        + "JVM on the load core; each proxy routes the calls over HTTP/2 to the server (nginx `grpc_pass`, "
+                        + "HAProxy `proto h2`, Weft an `http2_protocol_options` cluster). Latency runs from each call's "
+                        + "intended start to its status, %s per rate after %s warm-up; a call fails unless it ends with "
+                        + "status OK and the whole message.", GrpcUpstream.PREDICT.getFullMethodName(),
+                GrpcUpstream.REQUEST.length, GrpcUpstream.RESPONSE_BYTES, Durations.format(options.latencyPhase()),
+                Durations.format(options.latencyWarmup()));
+        line("");
+        latencyRows(results.grpcLatency);
+        line("");
+        line("### gRPC unary calls, maximum throughput (%d calls in flight over %d channels, %s)",
+                GrpcLoad.CONCURRENT_CALLS, GrpcLoad.CHANNELS, Durations.format(options.throughputPhase()));
+        line("");
+        line("| target | calls/s | / nginx | / haproxy | mean ms | p99 ms | failed |");
+        line("|---|---:|---:|---:|---:|---:|---:|");
+        double nginx = valueOf(results.grpcThroughput, Target.NGINX, GrpcLoad.Throughput::callsPerSecond);
+        double haproxy = valueOf(results.grpcThroughput, Target.HAPROXY, GrpcLoad.Throughput::callsPerSecond);
+        results.grpcThroughput.forEach((name, r) -> line("| %s | %,.0f | %s | %s | %.3f | %.3f | %d |", name,
+                r.callsPerSecond(), ratio(r.callsPerSecond(), nginx, false), ratio(r.callsPerSecond(), haproxy, false),
+                r.meanMillis(), r.p99Millis(), r.failed()));
+        line("");
+        line("`direct` is the client calling the server with no proxy between them: both on the load core, so it "
+                + "is the ceiling of the client and server, not a proxy figure; a proxy near it is held back by the "
+                + "load core rather than by its own.");
         line("");
     }
 
@@ -208,7 +247,7 @@ final class PeerReport {
         if (results.notes.isEmpty()) {
             return;
         }
-        line("Failures (the phase went on with the other targets):");
+        line("Failures (the run went on with the other targets and phases):");
         line("");
         results.notes.forEach(note -> line("- %s", note.replace("|", "\\|")));
         line("");
@@ -217,8 +256,10 @@ final class PeerReport {
     private void ratios() {
         line("### Figures as ratios to the peers (Weft / peer; below 1 is better for Weft except throughput)");
         line("");
-        line("| figure | weft / nginx | weft / haproxy |");
-        line("|---|---:|---:|");
+        line("The last column is what mTLS between two hops costs: the mTLS pair's figure over the plaintext pair's.");
+        line("");
+        line("| figure | weft / nginx | weft / haproxy | weft x2 mTLS / weft x2 |");
+        line("|---|---:|---:|---:|");
         for (int rate : results.headline.keySet()) {
             Map<String, Latency> row = results.headline.get(rate);
             Latency direct = row.get(Target.DIRECT);
@@ -231,6 +272,14 @@ final class PeerReport {
         ratioRow("RSS under load", results.resources, Resources::rssLoadMiB);
         ratioRow("HTTP/2 requests/s", results.h2, LoadTools.H2Result::requestsPerSecond);
         ratioRow("HTTP/2 mean latency", results.h2, LoadTools.H2Result::meanMillis);
+        for (int rate : results.grpcLatency.keySet()) {
+            Map<String, Latency> row = results.grpcLatency.get(rate);
+            double direct = valueOf(row, Target.DIRECT, Latency::p50);
+            double directP99 = valueOf(row, Target.DIRECT, Latency::p99);
+            ratioRow(String.format(Locale.ROOT, "gRPC added p50 at %,d/s", rate), row, l -> l.p50() - direct);
+            ratioRow(String.format(Locale.ROOT, "gRPC added p99 at %,d/s", rate), row, l -> l.p99() - directP99);
+        }
+        ratioRow("gRPC max calls/s", results.grpcThroughput, GrpcLoad.Throughput::callsPerSecond);
         double directSse = valueOf(results.sse, Target.DIRECT, r -> r.percentileMillis(99));
         ratioRow("SSE added p99 per event", results.sse, r -> r.percentileMillis(99) - directSse);
         line("");
@@ -241,8 +290,9 @@ final class PeerReport {
     private <T> void ratioRow(String figure, Map<String, T> row, ToDoubleFunction<T> value) {
         double weft = valueOf(row, Target.WEFT, value);
         boolean added = figure.contains("added");
-        line("| %s | %s | %s |", figure, ratio(weft, valueOf(row, Target.NGINX, value), added),
-                ratio(weft, valueOf(row, Target.HAPROXY, value), added));
+        line("| %s | %s | %s | %s |", figure, ratio(weft, valueOf(row, Target.NGINX, value), added),
+                ratio(weft, valueOf(row, Target.HAPROXY, value), added),
+                ratio(valueOf(row, Target.WEFT_TWO_HOPS_MTLS, value), valueOf(row, Target.WEFT_TWO_HOPS, value), added));
     }
 
     /** NaN when the phase failed for that target (the note under the tables says why). */
@@ -270,11 +320,15 @@ final class PeerReport {
             verdict("one hop: added p99 at 1,000/s no worse than HAProxy's", measured,
                     weftAdded <= haproxyAdded, String.format(Locale.ROOT, "%.3f ms worse", weftAdded - haproxyAdded));
         }
-        verdict("no GC pause of 1 ms or more during the run",
-                String.format(Locale.ROOT, "%d pauses, longest %.3f ms, %d of 1 ms or more", results.gc.count(),
-                        results.gc.maxMillis(), results.gc.atLeastOneMilli()),
-                results.gc.maxMillis() < MAX_GC_PAUSE_MILLIS,
-                String.format(Locale.ROOT, "longest pause %.3f ms over", results.gc.maxMillis() - MAX_GC_PAUSE_MILLIS));
+        String pauses = String.format(Locale.ROOT, "%d pauses, longest %.3f ms, %d of 1 ms or more", results.gc.count(),
+                results.gc.maxMillis(), results.gc.atLeastOneMilli());
+        if (results.gc.count() == 0) {
+            // every collector pauses at least once in a run this long: none read means the log said nothing of them
+            line("| no GC pause of 1 ms or more during the run | %s | not measured: no pause found in the GC logs |", pauses);
+        } else {
+            verdict("no GC pause of 1 ms or more during the run", pauses, results.gc.maxMillis() < MAX_GC_PAUSE_MILLIS,
+                    String.format(Locale.ROOT, "longest pause %.3f ms over", results.gc.maxMillis() - MAX_GC_PAUSE_MILLIS));
+        }
         double weftRps = results.throughput.get(Target.WEFT).requestsPerSecond();
         double nginxRps = results.throughput.get(Target.NGINX).requestsPerSecond();
         verdict("maximum throughput on one core at least nginx's",
@@ -318,8 +372,8 @@ final class PeerReport {
                 + "(above 0 means other work shared the cores, and the figures move with it)",
                 results.loadAverageAtStart, results.loadAverageAtEnd);
         line("");
-        line("Regenerate: `scripts/bench.sh` (full: about 15 minutes plus a 10-minute soak; `--soak 0` skips it) or "
-                + "`scripts/bench.sh --quick` (about 4 minutes, no soak). The script builds the jars when missing and "
+        line("Regenerate: `scripts/bench.sh` (full: about 35 minutes, the 10-minute soak included; `--soak 0` skips it) "
+                + "or `scripts/bench.sh --quick` (about 8 minutes, no soak). The script builds the jars when missing and "
                 + "runs `java -jar weft-bench/target/weft-bench.jar peers`. Numbers from a machine with other work on it "
                 + "are provisional.");
     }

@@ -62,6 +62,9 @@ final class PeerResults {
     final Map<String, Resources> resources = new LinkedHashMap<>();
     final Map<String, LoadTools.H2Result> h2 = new LinkedHashMap<>();
     final Map<String, SseProbe.SseResult> sse = new LinkedHashMap<>();
+    /** rate → target → latency of gRPC unary calls, for the headline rates. */
+    final Map<Integer, Map<String, Latency>> grpcLatency = new LinkedHashMap<>();
+    final Map<String, GrpcLoad.Throughput> grpcThroughput = new LinkedHashMap<>();
     final Map<String, Double> rssIdleMiB = new LinkedHashMap<>();
     final List<String> notes = new ArrayList<>();
     Soak soak;

@@ -31,7 +31,7 @@ import java.util.stream.Stream;
 public final class PeersBenchmark {
 
     private static final List<String> PROXIES =
-            List.of(Target.NGINX, Target.HAPROXY, Target.WEFT, Target.WEFT_TWO_HOPS);
+            List.of(Target.NGINX, Target.HAPROXY, Target.WEFT, Target.WEFT_TWO_HOPS, Target.WEFT_TWO_HOPS_MTLS);
     /** The latency-against-load curve compares single hops only. */
     private static final List<String> CURVE_TARGETS =
             List.of(Target.DIRECT, Target.NGINX, Target.HAPROXY, Target.WEFT);
@@ -40,6 +40,7 @@ public final class PeersBenchmark {
     private final Fleet fleet;
     private final PeerResults results = new PeerResults();
     private final long started = System.nanoTime();
+    private final Set<String> reportedExits = new HashSet<>();
 
     private PeersBenchmark(PeersOptions options, Fleet fleet) {
         this.options = options;
@@ -60,11 +61,15 @@ public final class PeersBenchmark {
                 .thenApply(PeersBenchmark::readInt).get(10, TimeUnit.SECONDS) >= 2;
         Path work = Files.createTempDirectory("weft-bench-");
         progress("work directory " + work + (pin ? "; proxies pinned to core " + Fleet.PROXY_CORE : "; one core: nothing pinned"));
+        MeshCertificates certificates = MeshCertificates.issue(work);
+        boolean keepWork;
         try (SseServer sse = new SseServer(options.sseEvents());
-             Fleet fleet = Fleet.start(options.repo(), work, sse.port(), pin)) {
+             GrpcUpstream grpc = GrpcUpstream.start();
+             Fleet fleet = Fleet.start(options.repo(), work, sse.port(), grpc.port(), certificates, pin)) {
             Thread stopOnInterrupt = new Thread(fleet::close, "stop-peers");
             Runtime.getRuntime().addShutdownHook(stopOnInterrupt);
             PeerResults results = new PeersBenchmark(options, fleet).runAll();
+            keepWork = !fleet.exited().isEmpty();
             Runtime.getRuntime().removeShutdownHook(stopOnInterrupt);
             PeerReport report = new PeerReport(options, results);
             String region = report.markdown();
@@ -77,7 +82,11 @@ public final class PeersBenchmark {
                 progress("wrote docs/benchmarks.md and docs/benchmarks/*.png");
             }
         }
-        deleteTree(work);
+        if (keepWork) {
+            progress("kept " + work + ": the logs of the processes that exited are there (<name>/out.log)");
+        } else {
+            deleteTree(work);
+        }
     }
 
     private PeerResults runAll() throws Exception {
@@ -87,6 +96,8 @@ public final class PeersBenchmark {
                 results.rssIdleMiB.put(target.name(), ProcessMetrics.rssMiB(target.pids()));
             }
         }
+        // read while every process runs: a proxy that dies later still leaves the report its machine
+        results.machine = Machine.describe(fleet.weftPid());
         warmUp();
         headlineLatency();
         curve();
@@ -94,9 +105,13 @@ public final class PeersBenchmark {
         cpuAndMemory();
         http2();
         sse();
+        checkAlive("the HTTP phases");
         soak();
+        checkAlive("the soak");
+        // last: a proxy that gives way under gRPC load (a Weft ran out of heap in a trial run) takes no other
+        // phase down with it
+        grpc();
         results.gc = GcLog.read(fleet.weftGcLogs());
-        results.machine = Machine.describe(fleet.weftPid());
         results.elapsed = Duration.ofNanos(System.nanoTime() - started);
         results.loadAverageAtEnd = Machine.loadAverage();
         return results;
@@ -111,7 +126,7 @@ public final class PeersBenchmark {
         }
     }
 
-    /** Phases 1 and 2: added latency of one hop and of two Weft hops at 1,000 and 5,000 requests/s. */
+    /** Phases 1 and 2: added latency of one hop and of two Weft hops (plaintext and mTLS) at 1,000 and 5,000 requests/s. */
     private void headlineLatency() throws Exception {
         for (int rate : PeersOptions.HEADLINE_RATES) {
             for (Target target : fleet.targets()) {
@@ -194,6 +209,58 @@ public final class PeersBenchmark {
         }
     }
 
+    /**
+     * Phase 9: gRPC unary calls over {@value GrpcLoad#CHANNELS} channels: a closed-loop warm-up, open-loop latency at
+     * the headline rates, then the most calls per second with {@value GrpcLoad#CONCURRENT_CALLS} in flight.
+     */
+    private void grpc() throws InterruptedException {
+        List<Target> targets = fleet.targets().stream().filter(Target::carriesGrpc).toList();
+        Duration warmup = options.latencyWarmup();
+        for (Target target : targets) {
+            progress("gRPC warm-up " + target.name() + " (" + GrpcLoad.CONCURRENT_CALLS + " calls in flight, "
+                    + Durations.format(warmup) + ")");
+            try {
+                GrpcLoad.closedLoop(target.grpc(), GrpcLoad.CONCURRENT_CALLS, warmup, Duration.ZERO);
+            } catch (IllegalStateException e) {
+                failed("gRPC warm-up", target, e);
+            }
+        }
+        for (int rate : PeersOptions.HEADLINE_RATES) {
+            for (Target target : targets) {
+                GrpcLoad.OpenLoop run;
+                try {
+                    run = GrpcLoad.openLoop(target.grpc(), rate, options.latencyPhase(), options.latencyWarmup());
+                } catch (IllegalStateException e) {
+                    failed(String.format(Locale.ROOT, "gRPC at %,d calls/s", rate), target, e);
+                    continue;
+                }
+                Latency latency = run.latency();
+                results.grpcLatency.computeIfAbsent(rate, r -> new LinkedHashMap<>()).put(target.name(), latency);
+                progress(String.format(Locale.ROOT, "gRPC %-12s %6d calls/s: achieved %.0f, p50 %.3f p99 %.3f p99.9 %.3f ms, %d failed",
+                        target.name(), rate, latency.achieved(), latency.p50(), latency.p99(), latency.p999(), latency.failed()));
+                failedCalls(String.format(Locale.ROOT, "gRPC at %,d calls/s", rate), target, latency.failed(), run.failures());
+                checkAlive(String.format(Locale.ROOT, "gRPC at %,d calls/s against %s", rate, target.name()));
+            }
+        }
+        for (Target target : targets) {
+            progress("gRPC max calls/s " + target.name() + " (" + GrpcLoad.CONCURRENT_CALLS + " in flight, "
+                    + Durations.format(options.throughputPhase()) + ")");
+            GrpcLoad.Throughput result;
+            try {
+                result = GrpcLoad.closedLoop(target.grpc(), GrpcLoad.CONCURRENT_CALLS, options.throughputPhase(),
+                        Duration.ofSeconds(1));
+            } catch (IllegalStateException e) {
+                failed("gRPC max calls/s", target, e);
+                continue;
+            }
+            results.grpcThroughput.put(target.name(), result);
+            progress(String.format(Locale.ROOT, "  %.0f calls/s, mean %.3f ms, p99 %.3f ms, %d failed",
+                    result.callsPerSecond(), result.meanMillis(), result.p99Millis(), result.failed()));
+            failedCalls("gRPC max calls/s", target, result.failed(), result.failures());
+            checkAlive("gRPC max calls/s against " + target.name());
+        }
+    }
+
     /** Phase 7: per-event delay of a server-sent-events stream, one event every 10 ms. */
     private void sse() {
         for (Target target : fleet.targets()) {
@@ -215,7 +282,7 @@ public final class PeersBenchmark {
         }
     }
 
-    /** Phase 5, continued: Weft's RSS every 10 s under a steady load for the soak duration. */
+    /** Phase 8 (phase 5 continued): Weft's RSS every 10 s under a steady load for the soak duration. */
     private void soak() throws Exception {
         if (options.soak().isZero()) {
             return;
@@ -235,11 +302,33 @@ public final class PeersBenchmark {
                 results.soak.endMiB(), results.soak.maxMiB()));
     }
 
+    /** A proxy that exited during the run is a finding: the report says which and what it printed last. */
+    private void checkAlive(String phase) {
+        fleet.exited().forEach((process, how) -> {
+            String note = process + " exited during or before " + phase + " (" + how + ")";
+            if (!reportedExits.contains(process)) {
+                reportedExits.add(process);
+                results.notes.add(note);
+                progress("  " + note);
+            }
+        });
+    }
+
     /** A phase that failed for one target is a finding for the report, not the end of the run. */
     private void failed(String phase, Target target, Exception e) {
         String note = phase + " against " + target.name() + " failed: " + e.getMessage().lines().findFirst().orElse("");
         results.notes.add(note);
         progress("  " + note);
+    }
+
+    /** Calls that failed in a phase that went on are a finding too: the note says how they ended. */
+    private void failedCalls(String phase, Target target, long failed, String failures) {
+        if (failed > 0) {
+            String note = String.format(Locale.ROOT, "%s against %s: %,d calls failed (%s)", phase, target.name(),
+                    failed, failures);
+            results.notes.add(note);
+            progress("  " + note);
+        }
     }
 
     private Latency openLoop(Target target, int rate, Duration duration, Duration warmup) throws Exception {
@@ -249,7 +338,7 @@ public final class PeersBenchmark {
                 .filter(e -> e.getKey() < 200 || e.getKey() > 299).mapToLong(Map.Entry::getValue).sum();
         Latency latency = new Latency(rate, result.achievedRatePerSecond(), result.percentileMillis(50),
                 result.percentileMillis(99), result.percentileMillis(99.9), result.completed(), result.errors() + non2xx);
-        progress(String.format("%-8s %6d req/s: achieved %.0f, p50 %.3f p99 %.3f p99.9 %.3f ms, %d failed",
+        progress(String.format("%-12s %6d req/s: achieved %.0f, p50 %.3f p99 %.3f p99.9 %.3f ms, %d failed",
                 target.name(), rate, latency.achieved(), latency.p50(), latency.p99(), latency.p999(), latency.failed()));
         return latency;
     }

@@ -31,4 +31,24 @@ class GcLogTest {
         assertThat(pauses.maxMillis()).isEqualTo(2.345);
         assertThat(pauses.atLeastOneMilli()).isEqualTo(1);
     }
+
+    @Test
+    void readsGenerationalZgcPausesFromItsPhaseLines() throws Exception {
+        // given generational ZGC's log with -Xlog:gc,gc+phases: pauses only in the phase lines
+        Path log = Files.writeString(dir.resolve("zgc.log"), String.join("\n",
+                "[0.007s][info][gc] Using The Z Garbage Collector",
+                "[0.084s][info][gc] GC(0) Major Collection (Warmup) 8M(8%)->10M(10%) 0.021s",
+                "[0.109s][info][gc,phases] GC(0) Y: Pause Mark Start (Major) 0.013ms",
+                "[0.110s][info][gc,phases] GC(0) Y: Concurrent Mark 1.204ms",
+                "[0.117s][info][gc,phases] GC(0) Y: Pause Mark End 0.014ms",
+                "[0.118s][info][gc,phases] GC(0) O: Pause Relocate Start 1.508ms", ""));
+
+        // when it is read
+        GcLog.Pauses pauses = GcLog.read(List.of(log));
+
+        // then the three pauses count and the collection's 0.021s total and the concurrent phase do not
+        assertThat(pauses.count()).isEqualTo(3);
+        assertThat(pauses.maxMillis()).isEqualTo(1.508);
+        assertThat(pauses.atLeastOneMilli()).isEqualTo(1);
+    }
 }

@@ -27,6 +27,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * A local mesh on loopback for end-to-end tests: a real control plane (its own data directory), sidecars that
@@ -40,6 +41,7 @@ final class MeshFixture implements AutoCloseable {
     private final Path dataDir;
     private final Duration sidecarTtl;
     private final Duration svidLifetime;
+    private final boolean views;
     private final List<AutoCloseable> started = new ArrayList<>();
     private ControlPlane controlPlane;
     private int xdsPort;
@@ -51,9 +53,18 @@ final class MeshFixture implements AutoCloseable {
 
     /** A mesh whose CA issues SVIDs of {@code svidLifetime} (null: the default lifetime). */
     MeshFixture(Path dataDir, Duration sidecarTtl, Duration svidLifetime) throws Exception {
+        this(dataDir, sidecarTtl, svidLifetime, false);
+    }
+
+    /**
+     * A mesh whose control plane, when {@code views}, scrapes the sidecars' metrics every second and serves the
+     * dashboard on an ephemeral loopback port.
+     */
+    MeshFixture(Path dataDir, Duration sidecarTtl, Duration svidLifetime, boolean views) throws Exception {
         this.dataDir = dataDir;
         this.sidecarTtl = sidecarTtl;
         this.svidLifetime = svidLifetime;
+        this.views = views;
         startControlPlane();
     }
 
@@ -61,6 +72,9 @@ final class MeshFixture implements AutoCloseable {
     void startControlPlane() throws Exception {
         ControlPlaneConfig config = ControlPlaneConfig.defaults(dataDir).withPorts(xdsPort, apiPort)
                 .withSidecarTtl(sidecarTtl);
+        if (views) {
+            config = config.withScrapeInterval(Duration.ofSeconds(1)).withDashboardPort(0);
+        }
         controlPlane = ControlPlane.start(svidLifetime == null ? config : config.withSvidLifetime(svidLifetime));
         xdsPort = controlPlane.xdsPort();
         apiPort = controlPlane.apiPort();
@@ -129,7 +143,12 @@ final class MeshFixture implements AutoCloseable {
                 .controlPlane("127.0.0.1", xdsPort).trustBundle(ca.bundle()).joinToken(token).join(BOUND);
         ProxyServer proxy = ProxyServer.start(BootstrapLoader.build(bootstrap.validate().toBootstrap()), 1, identity);
         started.add(proxy);
-        proxy.configured().get(BOUND.toSeconds(), TimeUnit.SECONDS);
+        try {
+            proxy.configured().get(BOUND.toSeconds(), TimeUnit.SECONDS);
+        } catch (TimeoutException e) {
+            throw new AssertionError("sidecar " + bootstrap.namespace() + "/" + account + " not configured within "
+                    + BOUND + ": " + proxy.xdsStatus(), e);
+        }
         return proxy;
     }
 

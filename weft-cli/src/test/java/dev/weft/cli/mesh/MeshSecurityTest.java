@@ -53,7 +53,7 @@ class MeshSecurityTest {
             awaitInstances(mesh, "chat", 1);
 
             // then: the client's sidecar reaches chat over mTLS, and a plaintext client on the same port is served too
-            await().atMost(BOUND).until(() -> send(outbound, "POST", CHAT).statusCode() == 200);
+            awaitStatus(outbound, "POST", CHAT, 200);
             Processes.Result plaintext = curl("http://127.0.0.1:" + inbound + "/v1/models");
             assertThat(plaintext.exitCode()).as(plaintext.stderr()).isZero();
             assertThat(plaintext.stdout()).contains("chat-sim");
@@ -91,7 +91,7 @@ class MeshSecurityTest {
             mesh.clientSidecar("default", "batch", "batch", batch, "chat");
             mesh.clientSidecar("ops", "tools", "tools", ops, "chat.default");
             awaitInstances(mesh, "chat", 1);
-            await().atMost(BOUND).until(() -> send(web, "GET", "http://chat/v1/models").statusCode() == 200);
+            awaitStatus(web, "GET", "http://chat/v1/models", 200);
 
             mesh.apply("""
                     apiVersion: weft.dev/v1alpha1
@@ -116,7 +116,7 @@ class MeshSecurityTest {
                       - to: [{operation: {paths: ["/v1/admin*"]}}]
                     """);
             // the policies are in force once the first denial shows
-            await().atMost(BOUND).until(() -> send(batch, "GET", "http://chat/v1/models").statusCode() == 403);
+            awaitStatus(batch, "GET", "http://chat/v1/models", 403);
 
             record Call(String caller, int port, String method, String path, int status) {
             }
@@ -168,7 +168,7 @@ class MeshSecurityTest {
                     metadata: {name: mesh}
                     spec: {mtls: {mode: STRICT}}
                     """);
-            await().atMost(BOUND).until(() -> send(outbound, "POST", CHAT).statusCode() == 200);
+            awaitStatus(outbound, "POST", CHAT, 200);
             Map<String, Set<BigInteger>> serials = new ConcurrentHashMap<>();
             for (ProxyServer proxy : List.of(chat1, chat2, client)) {
                 proxy.identity().addListener(c -> serials.computeIfAbsent(proxy.identity().identity() + "@"
@@ -203,7 +203,7 @@ class MeshSecurityTest {
                     metadata: {name: mesh}
                     spec: {mtls: {mode: STRICT}}
                     """);
-            await().atMost(BOUND).until(() -> send(outbound, "POST", CHAT).statusCode() == 200);
+            awaitStatus(outbound, "POST", CHAT, 200);
             X509Certificate oldRoot = mesh.controlPlane().certificateAuthority().bundle().roots().get(0);
 
             try (TrafficLoop traffic = new TrafficLoop(outbound, CHAT, 4)) {
@@ -251,6 +251,15 @@ class MeshSecurityTest {
     private static void awaitInstances(MeshFixture mesh, String service, int count) {
         await().atMost(BOUND).until(() -> mesh.client().registry().stream().filter(s -> s.name().equals(service))
                 .mapToLong(s -> s.instances().size()).sum() == count);
+    }
+
+    /** Sends until {@code url} answers {@code status}; a timeout names the last answer, so a failure says why. */
+    private static void awaitStatus(int outboundPort, String method, String url, int status) {
+        await().atMost(BOUND).untilAsserted(() -> {
+            HttpResponse<String> response = send(outboundPort, method, url);
+            assertThat(response.statusCode()).as("%s %s through port %d: %s %s", method, url, outboundPort,
+                    response.headers().map(), response.body()).isEqualTo(status);
+        });
     }
 
     private static HttpResponse<String> send(int outboundPort, String method, String url) throws Exception {

@@ -251,6 +251,13 @@ class TranslatorProxyCompatTest {
                 .containsExactly("reviews-v2-0.hosts.example.com:9080");
         assertThat(proxy.clusters().get("outbound|reviews.bookinfo|9080|reviews-v1").endpoints())
                 .extracting(EndpointSpec::host).containsExactly("10.0.0.11");
+
+        // policy.yaml's MeshConfig telemetry: every listener traces 10 % to the Zipkin collector's cluster
+        assertThat(proxy.listeners()).allSatisfy(l -> assertThat(l.chains()).allSatisfy(c -> {
+            assertThat(c.http().tracing().samplingPercent()).isEqualTo(10);
+            assertThat(c.http().tracing().exporter().path()).isEqualTo("/api/v2/spans");
+            assertThat(proxy.clusters()).containsKey(c.http().tracing().exporter().cluster());
+        }));
     }
 
     @Test

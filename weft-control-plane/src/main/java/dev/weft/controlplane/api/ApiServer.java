@@ -29,9 +29,12 @@ import dev.weft.controlplane.registry.DeclaredInstanceException;
 import dev.weft.controlplane.registry.InstanceView;
 import dev.weft.controlplane.registry.ServiceRegistry;
 import dev.weft.controlplane.registry.ServiceView;
+import dev.weft.controlplane.stats.StatsViews;
 import dev.weft.controlplane.store.ApplyResult;
 import dev.weft.controlplane.store.ResourceStore;
+import dev.weft.controlplane.xds.ProxyConfigView;
 import dev.weft.controlplane.xds.ProxyStatus;
+import io.envoyproxy.controlplane.cache.v3.Snapshot;
 import dev.weft.controlplane.xds.XdsServer;
 import java.io.IOException;
 import java.io.InputStream;
@@ -64,7 +67,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The control plane's HTTP API (JSON; errors are {@code {"error": "<message>"}}): apply, get and delete resources,
  * register, heartbeat and deregister instances, read the registry and the proxies' sync status, create join tokens,
- * read the CA's state and step a root rotation, and read the trust bundle (PEM). (Workloads get certificates from
+ * read the CA's state and step a root rotation, read the trust bundle (PEM), and read the metrics views (per-service
+ * golden signals and the service graph over a window, {@code /v1/stats/services|graph?window=1m}). (Workloads get certificates from
  * the CSR service on the xDS port, not here.)
  * Served over HTTPS (TLS 1.2 and 1.3 only) by the JDK's HTTPS server on a small pool of threads, with the TLS context
  * the control plane gives it (its own SVID); the store, registry and CA do the work and the locking.
@@ -94,10 +98,11 @@ public final class ApiServer implements AutoCloseable {
     private final CertificateAuthority ca;
     private final Clock clock;
     private final Runnable trustBundleChanged;
+    private final StatsViews views;
 
     private ApiServer(HttpsServer server, ExecutorService executor, AdminToken token, ResourceStore store,
                       ServiceRegistry registry, XdsServer xds, CertificateAuthority ca, Clock clock,
-                      Runnable trustBundleChanged) {
+                      Runnable trustBundleChanged, StatsViews views) {
         this.server = server;
         this.executor = executor;
         this.token = token;
@@ -107,16 +112,18 @@ public final class ApiServer implements AutoCloseable {
         this.ca = ca;
         this.clock = clock;
         this.trustBundleChanged = trustBundleChanged;
+        this.views = views;
     }
 
     /**
      * Serves the API over HTTPS on {@code host:port} (0: an ephemeral port). {@code tls} holds the server's key
      * manager, consulted at each handshake (so a renewed certificate is served to new connections); {@code clock} is
-     * the one the CA runs on; {@code trustBundleChanged} runs after each root rotation step the API performs.
+     * the one the CA runs on; {@code trustBundleChanged} runs after each root rotation step the API performs;
+     * {@code views} answers {@code /v1/stats/*}.
      */
     public static ApiServer start(String host, int port, SSLContext tls, AdminToken token, ResourceStore store,
                                   ServiceRegistry registry, XdsServer xds, CertificateAuthority ca, Clock clock,
-                                  Runnable trustBundleChanged) throws IOException {
+                                  Runnable trustBundleChanged, StatsViews views) throws IOException {
         HttpsServer server = HttpsServer.create(new InetSocketAddress(host, port), 64);
         server.setHttpsConfigurator(new HttpsConfigurator(tls) {
             @Override
@@ -136,7 +143,8 @@ public final class ApiServer implements AutoCloseable {
             return thread;
         });
         server.setExecutor(executor);
-        ApiServer api = new ApiServer(server, executor, token, store, registry, xds, ca, clock, trustBundleChanged);
+        ApiServer api = new ApiServer(server, executor, token, store, registry, xds, ca, clock, trustBundleChanged,
+                views);
         server.createContext("/", api::handle);
         server.start();
         return api;
@@ -204,11 +212,14 @@ public final class ApiServer implements AutoCloseable {
             case "/v1/instances/heartbeat" -> only(method, "POST", () -> heartbeat(query));
             case "/v1/registry" -> only(method, "GET", this::registryView);
             case "/v1/proxies" -> only(method, "GET", this::proxies);
+            case "/v1/proxy-config" -> only(method, "GET", () -> proxyConfig(query));
             case "/v1/tokens" -> only(method, "POST", () -> createToken(body(exchange)));
             case "/v1/trust-bundle" -> only(method, "GET", () -> new Response(200, null, ca.bundle().toPem(),
                     Map.of()));
             case "/v1/ca" -> only(method, "GET", () -> ok(caStatus()));
             case "/v1/ca/rotate" -> only(method, "POST", () -> rotate(body(exchange)));
+            case "/v1/stats/services" -> only(method, "GET", () -> ok(views.services(window(query))));
+            case "/v1/stats/graph" -> only(method, "GET", () -> ok(views.graph(window(query))));
             default -> throw new BadRequest(404, "no such endpoint: " + path);
         };
     }
@@ -420,6 +431,7 @@ public final class ApiServer implements AutoCloseable {
             p.put("namespace", proxy.namespace());
             p.put("service", proxy.service());
             p.put("connectedAt", proxy.connectedAt().toString());
+            p.put("adminAddress", proxy.adminAddress());
             ObjectNode types = p.putObject("types");
             proxy.types().forEach((type, status) -> types.putObject(type)
                     .put("status", status.status().name())
@@ -428,6 +440,24 @@ public final class ApiServer implements AutoCloseable {
                     .put("error", status.error()));
         }
         return ok(out);
+    }
+
+    /** What the control plane currently sends one connected node, of one type (secrets without key material). */
+    private Response proxyConfig(Map<String, String> query) throws BadRequest {
+        String id = query.get("id");
+        String type = query.get("type");
+        if (id == null || id.isEmpty()) {
+            throw new BadRequest(400, "id: is required (a node id, as GET /v1/proxies lists them)");
+        }
+        if (type == null || !ProxyConfigView.TYPES.containsKey(type)) {
+            throw new BadRequest(400, "type: must be one of " + new TreeMap<>(ProxyConfigView.TYPES).keySet()
+                    + ", got " + (type == null ? "nothing" : "\"" + type + "\""));
+        }
+        Snapshot snapshot = xds.snapshot(id);
+        if (snapshot == null) {
+            throw new BadRequest(404, "no proxy " + id + " is connected");
+        }
+        return ok(ProxyConfigView.render(id, type, snapshot));
     }
 
     private Response createToken(JsonNode body) throws IOException, BadRequest {
@@ -531,6 +561,15 @@ public final class ApiServer implements AutoCloseable {
             return HexFormat.ofDelimiter(":").withUpperCase().formatHex(digest);
         } catch (NoSuchAlgorithmException | CertificateEncodingException e) {
             throw new IllegalStateException("cannot fingerprint " + certificate.getSubjectX500Principal(), e);
+        }
+    }
+
+    /** The {@code window} parameter of the stats views (default 1m, at most their retention). */
+    private Duration window(Map<String, String> query) throws BadRequest {
+        try {
+            return views.window(query.get("window"));
+        } catch (IllegalArgumentException e) {
+            throw new BadRequest(400, e.getMessage());
         }
     }
 

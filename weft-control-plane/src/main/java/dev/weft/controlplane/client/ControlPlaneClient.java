@@ -211,9 +211,60 @@ public final class ControlPlaneClient {
                     text(e.getValue(), "status"), text(e.getValue(), "sent"), text(e.getValue(), "acked"),
                     text(e.getValue(), "error"))));
             proxies.add(new ProxyInfo(text(p, "id"), text(p, "namespace"), text(p, "service"),
-                    Instant.parse(text(p, "connectedAt")), types));
+                    Instant.parse(text(p, "connectedAt")), types, text(p, "adminAddress")));
         }
         return proxies;
+    }
+
+    /**
+     * {@code GET /v1/stats/services?window=}: every known service's golden signals over the last {@code window}
+     * (at most the control plane's retention, 15 minutes), from the metrics it scrapes off the proxies.
+     */
+    public List<ServiceStats> serviceStats(Duration window) throws IOException {
+        JsonNode answer = expectOk(send("GET", "/v1/stats/services?window=" + Durations.format(window), null));
+        List<ServiceStats> services = new ArrayList<>();
+        for (JsonNode s : answer.path("services")) {
+            services.add(serviceStats(s));
+        }
+        return services;
+    }
+
+    /** {@code GET /v1/stats/graph?window=}: the services and who called whom over the last {@code window}. */
+    public ServiceGraph graph(Duration window) throws IOException {
+        JsonNode answer = expectOk(send("GET", "/v1/stats/graph?window=" + Durations.format(window), null));
+        List<ServiceStats> nodes = new ArrayList<>();
+        for (JsonNode n : answer.path("nodes")) {
+            nodes.add(serviceStats(n));
+        }
+        List<ServiceGraph.Edge> edges = new ArrayList<>();
+        for (JsonNode e : answer.path("edges")) {
+            edges.add(new ServiceGraph.Edge(text(e.path("source"), "namespace"), text(e.path("source"), "name"),
+                    text(e.path("destination"), "namespace"), text(e.path("destination"), "name"),
+                    e.path("requests").asLong(), e.path("rps").asDouble(), number(e, "successRate"), number(e, "p50"),
+                    number(e, "p95"), number(e, "p99")));
+        }
+        return new ServiceGraph(text(answer, "window"), nodes, edges);
+    }
+
+    private static ServiceStats serviceStats(JsonNode s) {
+        return new ServiceStats(text(s, "namespace"), text(s, "name"), s.path("requests").asLong(),
+                s.path("rps").asDouble(), number(s, "successRate"), number(s, "p50"), number(s, "p95"),
+                number(s, "p99"));
+    }
+
+    private static Double number(JsonNode node, String field) {
+        JsonNode value = node.get(field);
+        return value == null || !value.isNumber() ? null : value.asDouble();
+    }
+
+    /**
+     * {@code GET /v1/proxy-config}: what the control plane currently sends the connected node {@code id}, of one
+     * {@code type} (listeners, routes, clusters, endpoints, secrets): {@code {"id","type","version","resources"}},
+     * resources as Envoy's JSON, secrets summarised without key material.
+     */
+    public JsonNode proxyConfig(String id, String type) throws IOException {
+        return expectOk(send("GET", "/v1/proxy-config?id=" + URLEncoder.encode(id, StandardCharsets.UTF_8)
+                + "&type=" + URLEncoder.encode(type, StandardCharsets.UTF_8), null));
     }
 
     /**

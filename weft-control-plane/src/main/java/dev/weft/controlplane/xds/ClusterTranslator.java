@@ -1,7 +1,9 @@
 package dev.weft.controlplane.xds;
 
 import com.google.protobuf.Any;
+import com.google.protobuf.Struct;
 import com.google.protobuf.UInt32Value;
+import com.google.protobuf.Value;
 import dev.weft.api.policy.ConnectionPool;
 import dev.weft.api.policy.DestinationPolicySpec;
 import dev.weft.api.policy.LoadBalancerAlgorithm;
@@ -15,6 +17,7 @@ import io.envoyproxy.envoy.config.core.v3.Http1ProtocolOptions;
 import io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions;
 import io.envoyproxy.envoy.config.core.v3.HttpProtocolOptions;
 import io.envoyproxy.envoy.config.core.v3.Locality;
+import io.envoyproxy.envoy.config.core.v3.Metadata;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.endpoint.v3.Endpoint;
 import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
@@ -31,6 +34,11 @@ import java.util.TreeMap;
  * {@code zone} label), and a sidecar's STATIC inbound cluster to its app. A sidecar's cluster with an instance
  * known by DNS name is STRICT_DNS with the assignment inline, since EDS endpoints are IP literals.
  *
+ * <p>A sidecar's clusters and endpoints carry {@code filter_metadata["weft"]}: the Service a cluster reaches
+ * ({@code service}, {@code namespace}) and the workload and version behind an endpoint ({@code workload}: the
+ * instance's service account when it authenticated, else its Service; {@code version}: its {@code version} label),
+ * which the proxy's request metrics use as destination labels.
+ *
  * <p>Proxyless gRPC clients get RANDOM as ROUND_ROBIN (grpc-java has no random balancer), no HTTP protocol options
  * (they always speak HTTP/2) and a weight on each locality (grpc-java ignores a locality without one).
  */
@@ -38,6 +46,8 @@ final class ClusterTranslator {
 
     /** The loopback address a sidecar reaches its local app at. */
     static final String APP_HOST = "127.0.0.1";
+    /** The filter_metadata key of the labels the proxy's metrics read. */
+    static final String WEFT_METADATA = "weft";
 
     private final MeshModel model;
     private final NodeInfo.Role flavor;
@@ -80,6 +90,9 @@ final class ClusterTranslator {
             cluster.setCircuitBreakers(CircuitBreakers.newBuilder().addThresholds(thresholds));
         }
         if (flavor == NodeInfo.Role.SIDECAR) {
+            cluster.setMetadata(Metadata.newBuilder().putFilterMetadata(WEFT_METADATA, Struct.newBuilder()
+                    .putFields("service", string(ref.service()))
+                    .putFields("namespace", string(ref.namespace())).build()));
             boolean http2 = pool != null && Boolean.TRUE.equals(pool.http2())
                     || service.map(s -> speaksHttp2(s, ref.port())).orElse(false);
             protocolOptions(cluster, http2, pool);
@@ -97,9 +110,11 @@ final class ClusterTranslator {
         for (InstanceView instance : instances) {
             LbEndpoint.Builder endpoint = LbEndpoint.newBuilder().setEndpoint(Endpoint.newBuilder()
                     .setAddress(XdsResources.address(instance.address(), instance.port())));
-            // an authenticated sidecar's inbound listener speaks mTLS: callers pick tlsMode-weft for it
-            if (flavor == NodeInfo.Role.SIDECAR && instance.identity() != null) {
-                endpoint.setMetadata(MtlsResources.mtlsEndpoint());
+            if (flavor == NodeInfo.Role.SIDECAR) {
+                // an authenticated sidecar's inbound listener speaks mTLS: callers pick tlsMode-weft for it
+                Metadata.Builder metadata = instance.identity() != null ? MtlsResources.mtlsEndpoint().toBuilder()
+                        : Metadata.newBuilder();
+                endpoint.setMetadata(metadata.putFilterMetadata(WEFT_METADATA, workload(instance)));
             }
             byZone.computeIfAbsent(instance.labels().getOrDefault("zone", ""), z -> new ArrayList<>())
                     .add(endpoint.build());
@@ -116,6 +131,21 @@ final class ClusterTranslator {
             assignment.addEndpoints(locality);
         });
         return assignment.build();
+    }
+
+    /** The metrics labels of an instance: its workload (service account, else Service) and version label. */
+    private static Struct workload(InstanceView instance) {
+        Struct.Builder s = Struct.newBuilder().putFields("workload",
+                string(instance.identity() != null ? instance.identity().account() : instance.service()));
+        String version = instance.labels().get("version");
+        if (version != null && !version.isEmpty()) {
+            s.putFields("version", string(version));
+        }
+        return s.build();
+    }
+
+    private static Value string(String s) {
+        return Value.newBuilder().setStringValue(s).build();
     }
 
     /** The sidecar's cluster to its local app: STATIC, 127.0.0.1:app_port, h2 when the app speaks HTTP/2 or gRPC. */

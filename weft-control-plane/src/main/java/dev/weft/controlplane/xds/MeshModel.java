@@ -7,6 +7,7 @@ import dev.weft.api.gateway.ParentRef;
 import dev.weft.api.policy.AuthorizationDefault;
 import dev.weft.api.policy.DestinationPolicySpec;
 import dev.weft.api.policy.MeshConfigSpec;
+import dev.weft.api.policy.Telemetry;
 import dev.weft.api.policy.MeshDefaults;
 import dev.weft.api.policy.Subset;
 import dev.weft.api.security.AuthorizationPolicySpec;
@@ -40,6 +41,7 @@ final class MeshModel {
     private final MeshDefaults defaults;
     private final Map<String, List<Resource<AuthorizationPolicySpec>>> authorizationPolicies = new HashMap<>();
     private final AuthorizationDefault defaultAuthorization;
+    private final Telemetry telemetry;
 
     MeshModel(StoreSnapshot store, RegistrySnapshot registry) {
         this.registry = registry;
@@ -65,6 +67,13 @@ final class MeshModel {
         }
         this.defaultAuthorization = store.ofType(MeshConfigSpec.class).stream().findFirst()
                 .map(r -> r.spec().defaultAuthorization()).orElse(AuthorizationDefault.ALLOW);
+        this.telemetry = store.ofType(MeshConfigSpec.class).stream().findFirst()
+                .map(r -> r.spec().telemetry()).orElse(Telemetry.NONE);
+    }
+
+    /** MeshConfig {@code spec.telemetry}: tracing and access logs of every sidecar. */
+    Telemetry telemetry() {
+        return telemetry;
     }
 
     List<ServiceView> services() {

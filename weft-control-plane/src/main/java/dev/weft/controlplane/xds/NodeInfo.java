@@ -21,10 +21,12 @@ import java.util.TreeMap;
  * @param upstreams the services the node calls, or null when it may call every service
  * @param identity  the SPIFFE ID of the client certificate the node's stream was authenticated with, or null when
  *                  xDS is served without TLS ({@code --insecure-xds}): such a node gets plaintext-only configuration
+ * @param adminAddress the {@code host:port} of the sidecar's admin listener ({@code weft.admin_address}), where the
+ *                  control plane scrapes its metrics, or null when the node did not report one
  */
 public record NodeInfo(String id, Role role, String namespace, String service, String address, int inboundPort,
                        int appPort, ServiceProtocol appProtocol, int outboundPort, List<Upstream> upstreams,
-                       Map<String, String> labels, String instanceName, SpiffeId identity) {
+                       Map<String, String> labels, String instanceName, SpiffeId identity, String adminAddress) {
 
     /** The metadata key prefix of the contract. */
     public static final String PREFIX = "weft.";
@@ -54,7 +56,7 @@ public record NodeInfo(String id, Role role, String namespace, String service, S
     /** This node as authenticated by {@code verified}, the SPIFFE ID of its stream's client certificate. */
     public NodeInfo withIdentity(SpiffeId verified) {
         return new NodeInfo(id, role, namespace, service, address, inboundPort, appPort, appProtocol, outboundPort,
-                upstreams, labels, instanceName, verified);
+                upstreams, labels, instanceName, verified, adminAddress);
     }
 
     /** Reads a node, without identity; an invalid metadata value is an {@link IllegalArgumentException} naming its path. */
@@ -69,7 +71,7 @@ public record NodeInfo(String id, Role role, String namespace, String service, S
         List<Upstream> upstreams = upstreams(metadata, namespace);
         if (role == null) {
             return new NodeInfo(node.getId(), Role.PROXYLESS, namespace, node.getCluster(), "", 0, 0, null, 0,
-                    upstreams, labels, null, null);
+                    upstreams, labels, null, null, null);
         }
         if (!role.equals("sidecar")) {
             throw new IllegalArgumentException(path("role") + ": must be \"sidecar\" (or absent for a proxyless "
@@ -97,7 +99,26 @@ public record NodeInfo(String id, Role role, String namespace, String service, S
         }
         String instance = string(metadata, "instance", service + "-" + address + "-" + inboundPort);
         return new NodeInfo(node.getId(), Role.SIDECAR, namespace, service, address, inboundPort, appPort,
-                appProtocol, port(metadata, "outbound_port"), upstreams, labels, instance, null);
+                appProtocol, port(metadata, "outbound_port"), upstreams, labels, instance, null,
+                adminAddress(metadata));
+    }
+
+    /** {@code weft.admin_address}: {@code host:port} ({@code [v6]:port} for an IPv6 literal), port 1-65535. */
+    private static String adminAddress(Map<String, Value> metadata) {
+        String text = string(metadata, "admin_address", null);
+        if (text == null) {
+            return null;
+        }
+        int colon = text.lastIndexOf(':');
+        String host = colon < 0 ? "" : text.substring(0, colon);
+        String port = colon < 0 ? "" : text.substring(colon + 1);
+        boolean bracketed = host.startsWith("[") && host.endsWith("]") && host.length() > 2;
+        if (host.isEmpty() || (host.indexOf(':') >= 0 && !bracketed) || !port.matches("[0-9]{1,5}")
+                || Integer.parseInt(port) < 1 || Integer.parseInt(port) > 65535) {
+            throw new IllegalArgumentException(path("admin_address") + ": must be host:port (port 1-65535, an IPv6 "
+                    + "host in brackets), got \"" + text + "\"");
+        }
+        return text;
     }
 
     private static List<Upstream> upstreams(Map<String, Value> metadata, String nodeNamespace) {

@@ -8,12 +8,16 @@ import java.util.TreeMap;
 /**
  * A connected xDS client as {@code weft proxy-status} shows it: node id, namespace and service (empty for a proxyless
  * client without them), when its stream opened, and per resource type (LDS, RDS, CDS, EDS) what was sent and acked.
+ *
+ * @param adminAddress the sidecar's admin {@code host:port} (its metrics), or null when the node reported none
+ * @param labels       the node's {@code weft.labels} (version, ...)
  */
 public record ProxyStatus(String id, String namespace, String service, Instant connectedAt,
-                          Map<String, TypeStatus> types) {
+                          Map<String, TypeStatus> types, String adminAddress, Map<String, String> labels) {
 
     public ProxyStatus {
         types = Collections.unmodifiableMap(new TreeMap<>(types));
+        labels = labels == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(labels));
     }
 
     /** Whether the client has applied what was last sent of one resource type. */

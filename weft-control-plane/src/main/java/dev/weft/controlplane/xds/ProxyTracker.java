@@ -168,7 +168,7 @@ final class ProxyTracker implements DiscoveryServerCallbacks {
                 }
                 NodeInfo node = stream.node;
                 result.add(new ProxyStatus(node.id(), node.namespace(), node.service() == null ? "" : node.service(),
-                        stream.connectedAt, types));
+                        stream.connectedAt, types, node.adminAddress(), node.labels()));
             }
         }
         result.sort(Comparator.comparing(ProxyStatus::id));

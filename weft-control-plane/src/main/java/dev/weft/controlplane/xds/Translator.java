@@ -16,6 +16,7 @@ import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.config.route.v3.RouteMatch;
 import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
+import io.envoyproxy.envoy.config.core.v3.TrafficDirection;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -57,9 +58,11 @@ final class Translator {
     private final Map<com.google.protobuf.Message, byte[]> digests = new IdentityHashMap<>();
     private final AuthorizationTranslator authorization;
     private final MtlsResources mtls;
+    private final TelemetryTranslator telemetry;
 
     Translator(MeshModel model, MtlsResources mtls) {
         this.model = model;
+        this.telemetry = new TelemetryTranslator(model.telemetry());
         this.authorization = new AuthorizationTranslator(model);
         this.mtls = mtls;
         for (NodeInfo.Role role : NodeInfo.Role.values()) {
@@ -90,7 +93,8 @@ final class Translator {
             MtlsMode inboundMode = mtls.inboundMode(node);
             out.listeners.add(shared("listener|inbound|" + node.address() + "|" + node.inboundPort() + "|"
                     + authz.key() + "|" + inboundMode, () -> mtls.inbound(authz.apply(
-                            XdsResources.listener(INBOUND, node.address(), node.inboundPort(), INBOUND)),
+                            XdsResources.listener(INBOUND, node.address(), node.inboundPort(), INBOUND,
+                            TrafficDirection.INBOUND, telemetry)),
                     inboundMode)));
             out.routes.add(shared("routes|" + cluster, () -> RouteConfiguration.newBuilder().setName(INBOUND)
                     .addVirtualHosts(VirtualHost.newBuilder().setName(INBOUND).addDomains("*")
@@ -119,7 +123,7 @@ final class Translator {
                     }));
             reachable.forEach(out::use);
             out.listeners.add(shared("listener|outbound|" + node.outboundPort(), () -> XdsResources.listener(OUTBOUND,
-                    ClusterTranslator.APP_HOST, node.outboundPort(), OUTBOUND)));
+                    ClusterTranslator.APP_HOST, node.outboundPort(), OUTBOUND, TrafficDirection.OUTBOUND, telemetry)));
         }
         if (node.upstreams() != null) {
             for (NodeInfo.Upstream upstream : node.upstreams()) {
@@ -141,12 +145,13 @@ final class Translator {
                                             + "." + upstream.namespace() + " is not known to the control plane"))));
                 }
                 out.listeners.add(shared("listener|" + name, () -> XdsResources.listener(name,
-                        ClusterTranslator.APP_HOST, upstream.port(), name)));
+                        ClusterTranslator.APP_HOST, upstream.port(), name, TrafficDirection.OUTBOUND, telemetry)));
                 out.routes.add(shared("routes|" + name, () -> RouteConfiguration.newBuilder().setName(name)
                         .addVirtualHosts(host).build()));
             }
         }
         out.addClusters();
+        out.clusters.addAll(telemetry.clusters());
         return out;
     }
 

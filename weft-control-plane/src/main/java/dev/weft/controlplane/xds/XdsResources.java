@@ -46,14 +46,30 @@ final class XdsResources {
                 .build();
     }
 
-    /** A listener bound to {@code host:port} serving HTTP with route configuration {@code routeName}. */
-    static Listener listener(String name, String host, int port, String routeName) {
+    /**
+     * A listener bound to {@code host:port} serving HTTP with route configuration {@code routeName}; the sidecar's
+     * inbound listener is {@code INBOUND} (telemetry reports as the destination), the others {@code OUTBOUND}.
+     */
+    static Listener listener(String name, String host, int port, String routeName,
+            io.envoyproxy.envoy.config.core.v3.TrafficDirection direction) {
+        return listener(name, host, port, routeName, direction, null);
+    }
+
+    /** As {@link #listener(String, String, int, String, io.envoyproxy.envoy.config.core.v3.TrafficDirection)}, with
+     * the mesh's telemetry (tracing) on its connection manager; {@code telemetry} null for none. */
+    static Listener listener(String name, String host, int port, String routeName,
+            io.envoyproxy.envoy.config.core.v3.TrafficDirection direction, TelemetryTranslator telemetry) {
+        HttpConnectionManager hcm = connectionManager(name, routeName);
+        if (telemetry != null) {
+            hcm = telemetry.apply(hcm.toBuilder()).build();
+        }
         return Listener.newBuilder()
                 .setName(name)
                 .setAddress(address(host, port))
+                .setTrafficDirection(direction)
                 .addFilterChains(FilterChain.newBuilder().addFilters(Filter.newBuilder()
                         .setName(HTTP_CONNECTION_MANAGER)
-                        .setTypedConfig(Any.pack(connectionManager(name, routeName)))))
+                        .setTypedConfig(Any.pack(hcm))))
                 .build();
     }
 

@@ -50,11 +50,13 @@ public final class XdsServer implements AutoCloseable {
     private final Server server;
     private final ProxyTracker tracker;
     private final SnapshotPublisher publisher;
+    private final SimpleCache<String> cache;
 
-    private XdsServer(Server server, ProxyTracker tracker, SnapshotPublisher publisher) {
+    private XdsServer(Server server, ProxyTracker tracker, SnapshotPublisher publisher, SimpleCache<String> cache) {
         this.server = server;
         this.tracker = tracker;
         this.publisher = publisher;
+        this.cache = cache;
     }
 
     /**
@@ -122,7 +124,7 @@ public final class XdsServer implements AutoCloseable {
                 .permitKeepAliveWithoutCalls(true)
                 .build()
                 .start();
-        return new XdsServer(server, tracker, publisher);
+        return new XdsServer(server, tracker, publisher, cache);
     }
 
     /**
@@ -159,6 +161,11 @@ public final class XdsServer implements AutoCloseable {
     /** The connected xDS clients and their per-type sync status. */
     public List<ProxyStatus> proxies() {
         return tracker.proxies();
+    }
+
+    /** The snapshot the control plane currently serves node {@code nodeId}; null when no stream of it is open. */
+    public Snapshot snapshot(String nodeId) {
+        return cache.getSnapshot(nodeId);
     }
 
     /** Stops accepting streams and ends the open ones, waiting up to five seconds. */

@@ -187,7 +187,8 @@ class AuthorizationTranslatorTest {
     @Test
     void everyFilterChainOfTheListenerGetsTheFiltersBeforeItsRouter() throws Exception {
         // given: an inbound listener with an mTLS and a plaintext chain, as PERMISSIVE mode has
-        Listener plain = XdsResources.listener(Translator.INBOUND, "127.0.0.1", 15006, Translator.INBOUND);
+        Listener plain = XdsResources.listener(Translator.INBOUND, "127.0.0.1", 15006, Translator.INBOUND,
+                io.envoyproxy.envoy.config.core.v3.TrafficDirection.INBOUND);
         Listener twoChains = plain.toBuilder().addFilterChains(plain.getFilterChains(0).toBuilder()
                 .setName("inbound-plaintext")).build();
         List<HttpFilter> filters = List.of(HttpFilter.newBuilder().setName(AuthorizationTranslator.DENY_FILTER)

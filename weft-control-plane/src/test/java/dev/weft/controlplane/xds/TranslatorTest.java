@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.Duration;
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.weft.ca.SpiffeId;
+import dev.weft.controlplane.registry.SidecarRegistration;
 import io.envoyproxy.controlplane.cache.v3.Snapshot;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
@@ -281,6 +283,45 @@ class TranslatorTest {
             assertThat(locality.hasLoadBalancingWeight()).isFalse();
         });
         assertThat(all.getEndpointsList()).extracting(l -> l.getLocality().getZone()).containsExactly("a", "b");
+    }
+
+    @Test
+    void aSidecarsClustersAndEndpointsNameTheirServiceWorkloadAndVersionForMetrics() throws Exception {
+        TestMesh mesh = new TestMesh(dataDir).apply(MESH);
+        mesh.registry.sidecarStreamOpened(new SidecarRegistration("default", "reviews-s", "reviews", "10.0.0.9",
+                15006, null, Map.of("version", "v3"), SpiffeId.parse("spiffe://cluster.local/ns/default/sa/reviews-sa")));
+        Snapshot snapshot = sidecarSnapshot(mesh);
+
+        Cluster reviews = snapshot.clusters().resources().get("outbound|reviews.default|9080");
+        assertThat(reviews.getMetadata().getFilterMetadataOrThrow("weft").getFieldsMap())
+                .containsOnlyKeys("service", "namespace")
+                .hasEntrySatisfying("service", v -> assertThat(v.getStringValue()).isEqualTo("reviews"))
+                .hasEntrySatisfying("namespace", v -> assertThat(v.getStringValue()).isEqualTo("default"));
+        Map<String, Map<String, String>> labels = new java.util.TreeMap<>();
+        snapshot.endpoints().resources().get("outbound|reviews.default|9080").getEndpointsList()
+                .forEach(l -> l.getLbEndpointsList().forEach(e -> {
+                    Map<String, String> m = new java.util.TreeMap<>();
+                    e.getMetadata().getFilterMetadataOrThrow("weft").getFieldsMap()
+                            .forEach((k, v) -> m.put(k, v.getStringValue()));
+                    labels.put(e.getEndpoint().getAddress().getSocketAddress().getAddress(), m);
+                }));
+        assertThat(labels).isEqualTo(Map.of(
+                "10.0.0.1", Map.of("workload", "reviews", "version", "v1"),
+                "10.0.0.2", Map.of("workload", "reviews", "version", "v2"),
+                // an authenticated sidecar's workload is its service account
+                "10.0.0.9", Map.of("workload", "reviews-sa", "version", "v3")));
+        // ratings-1 has no version label
+        assertThat(snapshot.endpoints().resources().get("outbound|ratings.default|9090").getEndpoints(0).getLbEndpoints(0)
+                .getMetadata().getFilterMetadataOrThrow("weft").getFieldsMap()).containsOnlyKeys("workload");
+    }
+
+    @Test
+    void aProxylessClientGetsNoMetricsMetadata() throws Exception {
+        Snapshot snapshot = new TestMesh(dataDir).apply(MESH).snapshot(Nodes.proxyless("client-1"));
+
+        assertThat(snapshot.clusters().resources().values()).allSatisfy(c -> assertThat(c.hasMetadata()).isFalse());
+        assertThat(snapshot.endpoints().resources().values()).allSatisfy(a -> assertThat(a.getEndpointsList())
+                .allSatisfy(l -> assertThat(l.getLbEndpointsList()).allSatisfy(e -> assertThat(e.hasMetadata()).isFalse())));
     }
 
     @Test

@@ -1,6 +1,10 @@
 package dev.weft.proxy.config;
 
 import com.google.protobuf.Message;
+import dev.weft.proxy.accesslog.AccessLogs;
+import io.envoyproxy.envoy.config.accesslog.v3.AccessLog;
+import io.envoyproxy.envoy.extensions.access_loggers.file.v3.FileAccessLog;
+import io.envoyproxy.envoy.extensions.access_loggers.stream.v3.StdoutAccessLog;
 import io.envoyproxy.envoy.config.route.v3.RetryPolicy;
 import io.envoyproxy.envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate;
 import io.envoyproxy.envoy.config.bootstrap.v3.Admin;
@@ -46,6 +50,12 @@ import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsCertificate;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsParameters;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
 import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
+import dev.weft.proxy.tracing.TracingConfig;
+import io.envoyproxy.envoy.config.core.v3.HttpService;
+import io.envoyproxy.envoy.config.core.v3.HttpUri;
+import io.envoyproxy.envoy.config.trace.v3.OpenTelemetryConfig;
+import io.envoyproxy.envoy.config.trace.v3.ZipkinConfig;
+import io.envoyproxy.envoy.type.v3.Percent;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -88,7 +98,9 @@ public final class BootstrapFields {
 
     /** Registers the bootstrap fields this package implements. */
     public static void registerFields(SupportedFields fields) {
-        fields.allow(Bootstrap.getDescriptor(), "node", "admin", "static_resources", "dynamic_resources")
+        fields.allow(Bootstrap.getDescriptor(), "node", "admin", "static_resources", "dynamic_resources", "stats_config")
+                .allow(io.envoyproxy.envoy.config.metrics.v3.StatsConfig.getDescriptor(), "stats_matcher")
+                .allow(io.envoyproxy.envoy.config.metrics.v3.StatsMatcher.getDescriptor(), "reject_all")
                 .allow(Node.getDescriptor(), "id", "cluster", "metadata")
                 .allow(Admin.getDescriptor(), "address")
                 .allow(Address.getDescriptor(), "socket_address")
@@ -102,7 +114,7 @@ public final class BootstrapFields {
                 .allow(ConfigSource.getDescriptor(), "ads", "resource_api_version")
                 .allow(AggregatedConfigSource.getDescriptor())
                 // listeners
-                .allow(Listener.getDescriptor(), "name", "address", "filter_chains", "listener_filters")
+                .allow(Listener.getDescriptor(), "name", "address", "filter_chains", "listener_filters", "traffic_direction")
                 .allow(ListenerFilter.getDescriptor(), "name", "typed_config")
                 .allow(TlsInspector.getDescriptor())
                 .allow(FilterChain.getDescriptor(), "name", "filter_chain_match", "filters", "transport_socket")
@@ -133,7 +145,17 @@ public final class BootstrapFields {
                 .allow(HttpConnectionManager.getDescriptor(), "stat_prefix", "codec_type", "route_config",
                         "http_filters", "max_request_headers_kb", "request_timeout", "stream_idle_timeout",
                         "drain_timeout", "use_remote_address", "generate_request_id", "http2_protocol_options",
-                        "upgrade_configs", "rds")
+                        "upgrade_configs", "rds", "tracing")
+                // tracing (dev.weft.proxy.tracing): a Zipkin or OpenTelemetry (OTLP/HTTP) provider
+                .allow(HttpConnectionManager.Tracing.getDescriptor(), "random_sampling", "provider",
+                        "spawn_upstream_span")
+                .allow(Percent.getDescriptor(), "value")
+                .allow(io.envoyproxy.envoy.config.trace.v3.Tracing.Http.getDescriptor(), "name", "typed_config")
+                .allow(ZipkinConfig.getDescriptor(), "collector_cluster", "collector_endpoint",
+                        "collector_endpoint_version", "collector_hostname", "trace_id_128bit", "shared_span_context")
+                .allow(OpenTelemetryConfig.getDescriptor(), "http_service", "grpc_service", "service_name")
+                .allow(HttpService.getDescriptor(), "http_uri")
+                .allow(HttpUri.getDescriptor(), "uri", "cluster", "timeout")
                 .allow(Rds.getDescriptor(), "config_source", "route_config_name")
                 .allow(HttpConnectionManager.UpgradeConfig.getDescriptor(), "upgrade_type")
                 .allow(HttpFilter.getDescriptor(), "name", "typed_config")
@@ -146,7 +168,7 @@ public final class BootstrapFields {
                         "load_assignment", "per_connection_buffer_limit_bytes", "max_requests_per_connection",
                         "common_http_protocol_options", "http2_protocol_options",
                         "typed_extension_protocol_options", "transport_socket", "eds_cluster_config",
-                        "transport_socket_matches")
+                        "transport_socket_matches", "metadata")
                 .allow(Cluster.TransportSocketMatch.getDescriptor(), "name", "match", "transport_socket")
                 .allow(Cluster.EdsClusterConfig.getDescriptor(), "eds_config", "service_name")
                 .allow(ClusterLoadAssignment.getDescriptor(), "cluster_name", "endpoints")
@@ -154,7 +176,8 @@ public final class BootstrapFields {
                 .allow(LocalityLbEndpoints.getDescriptor(), "locality", "priority", "lb_endpoints")
                 .allow(Locality.getDescriptor(), "region", "zone", "sub_zone")
                 .allow(LbEndpoint.getDescriptor(), "endpoint", "load_balancing_weight", "health_status", "metadata")
-                // only filter_metadata["envoy.transport_socket_match"] (checked where endpoints are read)
+                // endpoints: filter_metadata["envoy.transport_socket_match"] and ["weft"]; clusters: ["weft"]
+                // (checked where they are read, see WeftMetadata)
                 .allow(Metadata.getDescriptor(), "filter_metadata")
                 .allow(Endpoint.getDescriptor(), "address")
                 .allow(io.envoyproxy.envoy.config.core.v3.HttpProtocolOptions.getDescriptor(),
@@ -178,7 +201,11 @@ public final class BootstrapFields {
                 TlsInspector.getDefaultInstance(),
                 SPIFFECertValidatorConfig.getDefaultInstance(),
                 HttpProtocolOptions.getDefaultInstance(),
-                PreviousHostsPredicate.getDefaultInstance());
+                PreviousHostsPredicate.getDefaultInstance(),
+                ZipkinConfig.getDefaultInstance(),
+                OpenTelemetryConfig.getDefaultInstance(),
+                FileAccessLog.getDefaultInstance(),
+                StdoutAccessLog.getDefaultInstance());
     }
 
     /**
@@ -200,6 +227,15 @@ public final class BootstrapFields {
                 ListenerFilter.getDescriptor().getFullName(),
                 Map.of(TLS_INSPECTOR, Set.of(TlsInspector.getDescriptor().getFullName())),
                 RetryPolicy.RetryHostPredicate.getDescriptor().getFullName(),
-                Map.of(PREVIOUS_HOSTS, Set.of(PreviousHostsPredicate.getDescriptor().getFullName())));
+                Map.of(PREVIOUS_HOSTS, Set.of(PreviousHostsPredicate.getDescriptor().getFullName())),
+                io.envoyproxy.envoy.config.trace.v3.Tracing.Http.getDescriptor().getFullName(),
+                Map.of(TracingConfig.ZIPKIN, Set.of(ZipkinConfig.getDescriptor().getFullName()),
+                        TracingConfig.OPENTELEMETRY, Set.of(OpenTelemetryConfig.getDescriptor().getFullName())),
+                AccessLog.getDescriptor().getFullName(),
+                // as Envoy, an access logger is looked up by its typed_config's type; its name is free
+                Map.of(AccessLogs.FILE, Set.of(FileAccessLog.getDescriptor().getFullName()),
+                        AccessLogs.STDOUT, Set.of(StdoutAccessLog.getDescriptor().getFullName()),
+                        ANY_NAME, Set.of(FileAccessLog.getDescriptor().getFullName(),
+                                StdoutAccessLog.getDescriptor().getFullName())));
     }
 }

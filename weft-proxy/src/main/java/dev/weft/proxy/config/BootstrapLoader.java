@@ -11,6 +11,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.TypeRegistry;
 import com.google.protobuf.util.JsonFormat;
+import dev.weft.proxy.accesslog.AccessLogs;
 import dev.weft.proxy.lb.LoadBalancers;
 import dev.weft.proxy.rbac.Authorization;
 import dev.weft.proxy.route.RouteTable;
@@ -216,6 +217,7 @@ public final class BootstrapLoader {
                 BootstrapFields.registerFields(fields);
                 RouteTable.registerFields(fields);
                 Authorization.registerFields(fields);
+                AccessLogs.registerFields(fields);
                 LoadBalancers.registerFields(fields);
                 CircuitBreakers.registerFields(fields);
                 return new Wiring(fields, RouteTable::compile, cluster -> {

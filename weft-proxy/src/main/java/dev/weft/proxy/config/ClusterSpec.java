@@ -22,6 +22,7 @@ import java.util.Map;
  * @param transportSocketMatches       per endpoint metadata, transports that replace {@code transport}
  * @param dnsRefreshMillis             re-resolution period of DNS clusters (default 5 s)
  * @param perConnectionBufferLimitBytes bound of the request body a retry may replay (default 1 MiB)
+ * @param service                      its {@code metadata.filter_metadata["weft"]}: the Service it reaches
  */
 public record ClusterSpec(
         String name,
@@ -35,11 +36,15 @@ public record ClusterSpec(
         UpstreamTransport transport,
         List<TransportSocketMatch> transportSocketMatches,
         long dnsRefreshMillis,
-        int perConnectionBufferLimitBytes) {
+        int perConnectionBufferLimitBytes,
+        WeftMetadata.Service service) {
 
     public ClusterSpec {
         endpoints = List.copyOf(endpoints);
         transportSocketMatches = List.copyOf(transportSocketMatches);
+        if (service == null) {
+            service = WeftMetadata.Service.NONE;
+        }
     }
 
     /** Cluster discovery types Weft supports. */

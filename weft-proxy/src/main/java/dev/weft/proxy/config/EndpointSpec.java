@@ -12,17 +12,27 @@ import com.google.protobuf.Struct;
  * @param healthy              false when health_status marks it UNHEALTHY, DRAINING, TIMEOUT or DEGRADED
  * @param transportSocketMatch its {@code metadata.filter_metadata["envoy.transport_socket_match"]}, which picks
  *                             the cluster's transport_socket_matches entry (empty when absent)
+ * @param workload             its {@code metadata.filter_metadata["weft"]}: the workload and version serving there
  */
-public record EndpointSpec(String host, int port, int weight, int priority, boolean healthy, Struct transportSocketMatch) {
+public record EndpointSpec(String host, int port, int weight, int priority, boolean healthy, Struct transportSocketMatch,
+        WeftMetadata.Workload workload) {
 
     public EndpointSpec {
         if (transportSocketMatch == null) {
             transportSocketMatch = Struct.getDefaultInstance();
         }
+        if (workload == null) {
+            workload = WeftMetadata.Workload.NONE;
+        }
     }
 
-    /** An endpoint without transport socket match metadata. */
+    /** An endpoint without workload metadata. */
+    public EndpointSpec(String host, int port, int weight, int priority, boolean healthy, Struct transportSocketMatch) {
+        this(host, port, weight, priority, healthy, transportSocketMatch, WeftMetadata.Workload.NONE);
+    }
+
+    /** An endpoint without metadata. */
     public EndpointSpec(String host, int port, int weight, int priority, boolean healthy) {
-        this(host, port, weight, priority, healthy, Struct.getDefaultInstance());
+        this(host, port, weight, priority, healthy, Struct.getDefaultInstance(), WeftMetadata.Workload.NONE);
     }
 }

@@ -1,5 +1,6 @@
 package dev.weft.proxy.config;
 
+import dev.weft.proxy.observe.Direction;
 import io.netty.handler.ssl.SslContext;
 import java.net.InetSocketAddress;
 import java.util.List;
@@ -13,14 +14,22 @@ import java.util.List;
  *
  * @param chains       at least one; without the TLS inspector exactly one
  * @param tlsInspector whether connections are told apart by their first bytes
+ * @param direction    traffic_direction: whether the listener takes traffic into the workload or out of it
  */
-public record ListenerSpec(String name, InetSocketAddress address, List<FilterChainSpec> chains, boolean tlsInspector) {
+public record ListenerSpec(String name, InetSocketAddress address, List<FilterChainSpec> chains, boolean tlsInspector,
+                           Direction direction) {
 
     public ListenerSpec {
         chains = List.copyOf(chains);
+        direction = direction == null ? Direction.UNSPECIFIED : direction;
         if (chains.isEmpty()) {
             throw new IllegalArgumentException("listener " + name + ": no filter chain");
         }
+    }
+
+    /** A listener whose traffic direction is not said. */
+    public ListenerSpec(String name, InetSocketAddress address, List<FilterChainSpec> chains, boolean tlsInspector) {
+        this(name, address, chains, tlsInspector, Direction.UNSPECIFIED);
     }
 
     /** A listener of one chain that takes every connection. */

@@ -6,6 +6,7 @@ import com.google.protobuf.Message;
 import com.google.protobuf.Struct;
 import com.google.protobuf.UInt32Value;
 import com.google.protobuf.util.Durations;
+import dev.weft.proxy.accesslog.AccessLogs;
 import dev.weft.proxy.config.ClusterSpec.DiscoveryType;
 import dev.weft.proxy.config.ClusterSpec.UpstreamProtocol;
 import dev.weft.proxy.config.HttpSettings.CodecType;
@@ -39,7 +40,11 @@ import io.envoyproxy.envoy.config.route.v3.WeightedCluster;
 import io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC;
 import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
 import io.envoyproxy.envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector;
+import io.envoyproxy.envoy.config.trace.v3.OpenTelemetryConfig;
+import io.envoyproxy.envoy.config.trace.v3.ZipkinConfig;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import dev.weft.proxy.tracing.TracingConfig;
+import dev.weft.proxy.observe.Direction;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import io.envoyproxy.envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext;
@@ -87,7 +92,14 @@ final class SnapshotBuilder {
     static final int DEFAULT_MAX_REQUEST_HEADERS_KB = 60;
     static final long DEFAULT_STREAM_IDLE_TIMEOUT_MS = 300_000;
     static final long DEFAULT_DRAIN_TIMEOUT_MS = 5_000;
-    static final int DEFAULT_H2_MAX_CONCURRENT_STREAMS = Integer.MAX_VALUE;
+    /*
+     * Envoy offers 2^31-1 concurrent streams. Every open downstream stream holds an exchange (about
+     * 6 KB of heap), and a client that sends faster than the proxy answers would fill the heap with
+     * them: a one-core Weft with 96 MB of heap ran out of it under 5,000 gRPC calls/s over 4
+     * connections. 100 (HAProxy's default, Envoy's edge recommendation) bounds a connection to
+     * about 600 KB; clients queue further calls or open another connection.
+     */
+    static final int DEFAULT_H2_MAX_CONCURRENT_STREAMS = 100;
     /*
      * Weft's HTTP/2 receive windows are smaller than Envoy's 256 MiB: a stream whose upstream is
      * slow stops being read, and the window is what its peer may still send into the proxy's
@@ -138,7 +150,7 @@ final class SnapshotBuilder {
                 throw new ConfigException(path + ".name", "duplicate listener name \"" + l.getName()
                         + "\" (also static_resources.listeners[" + earlier + "])");
             }
-            listeners.add(listener(l, path, new Routes(clusters.keySet(), null), refs));
+            listeners.add(listener(l, path, new Routes(clusters.keySet(), null, clusters), refs));
         }
         InetSocketAddress admin = null;
         if (bootstrap.hasAdmin()) {
@@ -197,7 +209,7 @@ final class SnapshotBuilder {
         List<ListenerSpec> listeners = new ArrayList<>(base.listeners());
         Set<String> listenerNames = new HashSet<>();
         base.listeners().forEach(l -> listenerNames.add(l.name()));
-        Routes routes = new Routes(null, new Rds(resources.routes(), missingRoutes));
+        Routes routes = new Routes(null, new Rds(resources.routes(), missingRoutes), clusters);
         for (Map.Entry<String, Listener> e : resources.listeners().entrySet()) {
             Listener l = e.getValue();
             String path = "Listener[" + e.getKey() + "]";
@@ -302,11 +314,14 @@ final class SnapshotBuilder {
     private static final class Routes {
         final Set<String> clusters;
         final Rds rds;
+        /** Every cluster of the configuration (static and CDS), which a tracing collector_cluster must name. */
+        final Map<String, ClusterSpec> known;
         final Map<String, RouteTable> compiled = new HashMap<>();
 
-        Routes(Set<String> clusters, Rds rds) {
+        Routes(Set<String> clusters, Rds rds, Map<String, ClusterSpec> known) {
             this.clusters = clusters;
             this.rds = rds;
+            this.known = known;
         }
     }
 
@@ -349,7 +364,14 @@ final class SnapshotBuilder {
             }
             chains.add(chain);
         }
-        return new ListenerSpec(l.getName(), address, chains, inspector);
+        Direction direction = switch (l.getTrafficDirection()) {
+            case INBOUND -> Direction.INBOUND;
+            case OUTBOUND -> Direction.OUTBOUND;
+            case UNSPECIFIED -> Direction.UNSPECIFIED;
+            default -> throw new ConfigException(path + ".traffic_direction", "unknown value "
+                    + l.getTrafficDirectionValue() + " (expected: UNSPECIFIED, INBOUND, OUTBOUND)");
+        };
+        return new ListenerSpec(l.getName(), address, chains, inspector, direction);
     }
 
     private FilterChainSpec filterChain(FilterChain chain, int index, String chainPath, Routes routes,
@@ -462,7 +484,34 @@ final class SnapshotBuilder {
                 streamWindow,
                 connectionWindow,
                 upgrades,
-                authorization);
+                authorization,
+                tracing(h, path, routing),
+                AccessLogs.compile(h, path, (any, prototype, at) -> unpack(true, any, prototype, at)));
+    }
+
+    /** The connection manager's {@code tracing}: a Zipkin or OpenTelemetry provider; null when absent. */
+    private TracingConfig tracing(HttpConnectionManager h, String path, Routes routing) throws ConfigException {
+        if (!h.hasTracing()) {
+            return null;
+        }
+        HttpConnectionManager.Tracing t = h.getTracing();
+        String tPath = path + ".tracing";
+        if (!t.hasProvider()) {
+            throw new ConfigException(tPath + ".provider", "is required (Weft exports spans to a "
+                    + TracingConfig.ZIPKIN + " or " + TracingConfig.OPENTELEMETRY + " provider)");
+        }
+        io.envoyproxy.envoy.config.trace.v3.Tracing.Http p = t.getProvider();
+        String pPath = tPath + ".provider";
+        Message config = switch (p.getName()) {
+            case TracingConfig.ZIPKIN -> unpack(p.hasTypedConfig(), p.getTypedConfig(),
+                    ZipkinConfig.getDefaultInstance(), pPath + ".typed_config");
+            case TracingConfig.OPENTELEMETRY -> unpack(p.hasTypedConfig(), p.getTypedConfig(),
+                    OpenTelemetryConfig.getDefaultInstance(), pPath + ".typed_config");
+            default -> throw new ConfigException(pPath + ".name", (p.getName().isEmpty() ? "is required"
+                    : p.getName() + " is not supported by Weft") + " (supported: " + TracingConfig.ZIPKIN + ", "
+                    + TracingConfig.OPENTELEMETRY + ")");
+        };
+        return TracingConfig.of(t, config, tPath, routing.known);
     }
 
     private RouteTable routeTable(HttpConnectionManager h, String path, Routes routing) throws ConfigException {
@@ -663,7 +712,8 @@ final class SnapshotBuilder {
         int bufferLimit = c.hasPerConnectionBufferLimitBytes()
                 ? saturatedInt(c.getPerConnectionBufferLimitBytes()) : DEFAULT_BUFFER_LIMIT_BYTES;
         return new ClusterSpec(c.getName(), type, endpoints, c, connectTimeout, protocol.idleTimeoutMillis,
-                protocol.maxRequestsPerConnection, protocol.protocol, transport, matches, dnsRefresh, bufferLimit);
+                protocol.maxRequestsPerConnection, protocol.protocol, transport, matches, dnsRefresh, bufferLimit,
+                WeftMetadata.service(c.getMetadata(), path));
     }
 
     /** A cluster's (or a transport_socket_matches entry's) transport socket: TLS or raw_buffer. */
@@ -737,15 +787,20 @@ final class SnapshotBuilder {
                     default -> true;
                 };
                 Struct transportSocketMatch = Struct.getDefaultInstance();
+                WeftMetadata.Workload workload = WeftMetadata.Workload.NONE;
                 for (Map.Entry<String, Struct> m : lb.getMetadata().getFilterMetadataMap().entrySet()) {
-                    if (!m.getKey().equals(BootstrapFields.TRANSPORT_SOCKET_MATCH)) {
-                        throw new ConfigException(lbPath + ".metadata.filter_metadata[\"" + m.getKey() + "\"]",
-                                "is not supported by Weft (supported: " + BootstrapFields.TRANSPORT_SOCKET_MATCH + ")");
+                    String mPath = lbPath + ".metadata.filter_metadata[\"" + m.getKey() + "\"]";
+                    if (m.getKey().equals(BootstrapFields.TRANSPORT_SOCKET_MATCH)) {
+                        transportSocketMatch = m.getValue();
+                    } else if (m.getKey().equals(WeftMetadata.KEY)) {
+                        workload = WeftMetadata.workload(m.getValue(), mPath);
+                    } else {
+                        throw new ConfigException(mPath, "is not supported by Weft (supported: "
+                                + BootstrapFields.TRANSPORT_SOCKET_MATCH + ", " + WeftMetadata.KEY + ")");
                     }
-                    transportSocketMatch = m.getValue();
                 }
                 endpoints.add(new EndpointSpec(sa.getAddress(), sa.getPortValue(), weight, locality.getPriority(), healthy,
-                        transportSocketMatch));
+                        transportSocketMatch, workload));
             }
         }
         if (type == DiscoveryType.LOGICAL_DNS && endpoints.size() != 1) {

@@ -4,13 +4,16 @@ import dev.weft.proxy.http.LocalReply;
 import dev.weft.proxy.http.WeftError;
 import dev.weft.proxy.http1.MalformedRequest;
 import dev.weft.proxy.http1.StrictHttp1RequestDecoder;
+import dev.weft.proxy.router.DeadlineTimer;
 import dev.weft.proxy.router.Downstream;
 import dev.weft.proxy.router.Exchange;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoop;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -48,6 +51,8 @@ public final class Http1ServerHandler extends ChannelInboundHandlerAdapter imple
     /** The client's address as text, worked out on first use. */
     private String remoteIp;
     private Exchange current;
+    /** Shared by the connection's exchanges (one at a time); made on first use. */
+    private DeadlineTimer timer;
     private boolean keepAlive = true;
     /** Between a channelRead and the channelReadComplete that ends its read. */
     private boolean reading;
@@ -109,6 +114,7 @@ public final class Http1ServerHandler extends ChannelInboundHandlerAdapter imple
         FullHttpResponse r = LocalReply.create(channel.alloc(), error, bad.reason(), false, false);
         r.setStatus(io.netty.handler.codec.http.HttpResponseStatus.valueOf(bad.status()));
         r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        listener.context(chain).reportRejected(channel, channel.remoteAddress(), error, r);
         channel.writeAndFlush(r).addListener(f -> closeAfterLinger());
     }
 
@@ -159,6 +165,9 @@ public final class Http1ServerHandler extends ChannelInboundHandlerAdapter imple
             current = null;
             tracker.requestFinished();
         }
+        if (timer != null) {
+            timer.close();
+        }
         releaseQueued();
         ctx.fireChannelInactive();
     }
@@ -191,8 +200,33 @@ public final class Http1ServerHandler extends ChannelInboundHandlerAdapter imple
     // ---------------------------------------------------------------- Downstream
 
     @Override
-    public Channel channel() {
+    public Channel connection() {
         return channel;
+    }
+
+    @Override
+    public void write(Object msg) {
+        channel.write(msg, channel.voidPromise());
+    }
+
+    @Override
+    public void flush() {
+        channel.flush();
+    }
+
+    @Override
+    public boolean isWritable() {
+        return channel.isWritable();
+    }
+
+    @Override
+    public ByteBufAllocator alloc() {
+        return channel.alloc();
+    }
+
+    @Override
+    public EventLoop eventLoop() {
+        return channel.eventLoop();
     }
 
     @Override
@@ -216,6 +250,14 @@ public final class Http1ServerHandler extends ChannelInboundHandlerAdapter imple
     @Override
     public boolean http2() {
         return false;
+    }
+
+    @Override
+    public DeadlineTimer deadlineTimer() {
+        if (timer == null) {
+            timer = new DeadlineTimer(channel.eventLoop());
+        }
+        return timer;
     }
 
     @Override

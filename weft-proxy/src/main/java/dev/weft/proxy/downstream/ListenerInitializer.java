@@ -1,11 +1,9 @@
 package dev.weft.proxy.downstream;
 
 import dev.weft.proxy.config.FilterChainSpec;
-import dev.weft.proxy.config.HttpSettings;
 import dev.weft.proxy.http1.StrictHttp1RequestDecoder;
-import dev.weft.proxy.http2.ConnectionWindow;
+import dev.weft.proxy.http2.ServerConnection;
 import dev.weft.proxy.router.ListenerContext;
-import dev.weft.proxy.tls.ValidationSecret;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -15,21 +13,11 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.codec.http2.Http2CodecUtil;
-import io.netty.handler.codec.http2.Http2FrameCodec;
-import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
-import io.netty.handler.codec.http2.Http2MultiplexHandler;
-import io.netty.handler.codec.http2.Http2Settings;
-import io.netty.handler.codec.http2.Http2StreamChannel;
-import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateParsingException;
-import java.security.cert.X509Certificate;
 import java.util.List;
-import javax.net.ssl.SSLPeerUnverifiedException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -70,6 +58,7 @@ public final class ListenerInitializer extends ChannelInitializer<Channel> {
     protected void initChannel(Channel ch) {
         listener.tracker().add(ch);
         ListenerContext first = listener.context();
+        ch.pipeline().addLast(first.bytes());
         if (first.spec().tlsInspector()) {
             ch.pipeline().addLast(new TransportDetector());
         } else {
@@ -105,21 +94,8 @@ public final class ListenerInitializer extends ChannelInitializer<Channel> {
     }
 
     private void http2(ChannelPipeline p, int index, FilterChainSpec chain, boolean secure) {
-        HttpSettings s = chain.http();
-        Http2FrameCodec codec = Http2FrameCodecBuilder.forServer()
-                .initialSettings(Http2Settings.defaultSettings()
-                        .maxConcurrentStreams(s.http2MaxConcurrentStreams())
-                        .initialWindowSize(s.http2InitialStreamWindow())
-                        .maxHeaderListSize(s.maxRequestHeadersBytes()))
-                .validateHeaders(true)
-                .build();
-        p.addLast(codec, new ConnectionWindow(codec, s.http2InitialConnectionWindow()), new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
-            @Override
-            protected void initChannel(Http2StreamChannel stream) {
-                stream.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(true),
-                        new Http2StreamServerHandler(listener, index, secure));
-            }
-        }), CLOSE_ON_ERROR);
+        ServerConnection.install(p, chain.http(), () -> new Http2StreamDownstream(listener, index, secure));
+        p.addLast(CLOSE_ON_ERROR);
     }
 
     /**
@@ -237,23 +213,7 @@ public final class ListenerInitializer extends ChannelInitializer<Channel> {
         }
     }
 
-    /**
-     * The client's identity after a handshake: the URI SAN of the certificate it presented, which the trust
-     * manager has verified (for SPIFFE, its one SPIFFE ID); null without a client certificate.
-     */
     static PeerIdentity peer(SslHandler ssl) {
-        if (ssl == null) {
-            return null;
-        }
-        try {
-            Certificate[] certs = ssl.engine().getSession().getPeerCertificates();
-            if (certs.length > 0 && certs[0] instanceof X509Certificate leaf) {
-                List<String> uris = ValidationSecret.uriSans(leaf);
-                return uris.isEmpty() ? null : new PeerIdentity(uris.get(0));
-            }
-        } catch (SSLPeerUnverifiedException | CertificateParsingException e) {
-            // no client certificate (optional client auth), or none readable: no identity
-        }
-        return null;
+        return PeerIdentity.fromHandshake(ssl);
     }
 }

@@ -1,5 +1,6 @@
 package dev.weft.proxy.downstream;
 
+import dev.weft.proxy.http2.ServerConnection;
 import dev.weft.proxy.router.ListenerContext;
 import dev.weft.proxy.transport.Transport;
 import io.netty.bootstrap.ServerBootstrap;
@@ -8,9 +9,6 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
-import io.netty.handler.codec.http2.DefaultHttp2GoAwayFrame;
-import io.netty.handler.codec.http2.Http2Error;
-import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.util.NetUtil;
 import io.netty.util.AttributeKey;
 import java.io.IOException;
@@ -131,8 +129,9 @@ public final class LiveListener {
 
     /** Asks one connection to finish: GOAWAY on HTTP/2, close-when-idle on HTTP/1.1. */
     private static void drain(Channel c) {
-        if (c.pipeline().get(Http2FrameCodec.class) != null) {
-            c.writeAndFlush(new DefaultHttp2GoAwayFrame(Http2Error.NO_ERROR));
+        ServerConnection h2 = c.pipeline().get(ServerConnection.class);
+        if (h2 != null) {
+            h2.drain();
         } else {
             c.pipeline().fireUserEventTriggered(DrainEvent.INSTANCE);
         }

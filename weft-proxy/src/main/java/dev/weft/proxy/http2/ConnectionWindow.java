@@ -4,8 +4,8 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2Connection;
+import io.netty.handler.codec.http2.Http2ConnectionHandler;
 import io.netty.handler.codec.http2.Http2Exception;
-import io.netty.handler.codec.http2.Http2FrameCodec;
 
 /**
  * Raises an HTTP/2 connection's receive window (the window of stream 0) to a configured size.
@@ -14,10 +14,10 @@ import io.netty.handler.codec.http2.Http2FrameCodec;
  * Without it every connection is held to 64 KiB in flight, whatever its streams may take.
  */
 public final class ConnectionWindow extends ChannelInboundHandlerAdapter {
-    private final Http2FrameCodec codec;
+    private final Http2ConnectionHandler codec;
     private final int window;
 
-    public ConnectionWindow(Http2FrameCodec codec, int window) {
+    public ConnectionWindow(Http2ConnectionHandler codec, int window) {
         this.codec = codec;
         this.window = window;
     }

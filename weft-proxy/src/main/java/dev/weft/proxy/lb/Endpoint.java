@@ -1,5 +1,6 @@
 package dev.weft.proxy.lb;
 
+import dev.weft.proxy.config.WeftMetadata;
 import java.net.InetSocketAddress;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -22,6 +23,7 @@ public final class Endpoint {
     private final InetSocketAddress address;
     private final int weight;
     private final int priority;
+    private final WeftMetadata.Workload workload;
     private volatile boolean healthy;
     private final AtomicInteger activeRequests = new AtomicInteger();
 
@@ -30,6 +32,12 @@ public final class Endpoint {
      * @param priority the locality's priority, 0 (highest) or more
      */
     public Endpoint(InetSocketAddress address, int weight, int priority, boolean healthy) {
+        this(address, weight, priority, healthy, WeftMetadata.Workload.NONE);
+    }
+
+    /** @param workload the workload and version serving there (metrics labels), from the endpoint's metadata */
+    public Endpoint(InetSocketAddress address, int weight, int priority, boolean healthy, WeftMetadata.Workload workload) {
+        this.workload = Objects.requireNonNull(workload, "workload");
         this.address = Objects.requireNonNull(address, "address");
         if (weight < 1) {
             throw new IllegalArgumentException("weight: " + weight + " (expected: >= 1)");
@@ -52,6 +60,11 @@ public final class Endpoint {
 
     public int priority() {
         return priority;
+    }
+
+    /** The workload and version serving at this endpoint, as its metadata says ({@code NONE} when it does not). */
+    public WeftMetadata.Workload workload() {
+        return workload;
     }
 
     public boolean healthy() {

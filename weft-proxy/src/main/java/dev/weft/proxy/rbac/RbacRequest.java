@@ -45,10 +45,7 @@ public final class RbacRequest {
         this.remoteFromForwardedFor = !useRemoteAddress;
     }
 
-    /**
-     * The request on downstream {@code channel} (an HTTP/1.1 connection or an HTTP/2 stream, whose parent
-     * connection holds the {@link PeerIdentity}).
-     */
+    /** The request on downstream connection {@code channel}, which holds the {@link PeerIdentity}. */
     public static RbacRequest of(HttpRequest request, Channel channel, SocketAddress remote, boolean useRemoteAddress) {
         PeerIdentity peer = PeerIdentity.of(channel);
         InetAddress direct = remote instanceof InetSocketAddress isa ? isa.getAddress() : null;

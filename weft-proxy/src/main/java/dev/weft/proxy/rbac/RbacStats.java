@@ -27,6 +27,8 @@ public final class RbacStats {
                 case LOG -> ".audited";
             };
             for (RbacPolicy rp : f.policies()) {
+                stats.tag(p + "policy." + rp.name() + ".", "http.rbac.policy.",
+                        "http_conn_manager_prefix", statPrefix, "policy", rp.name());
                 policy[rp.index()] = stats.counter(p + "policy." + rp.name() + outcome);
             }
         }

@@ -25,6 +25,8 @@ final class DomainIndex<V> {
     private final Map<String, V> prefixes;
     private final V fallback;
     private final boolean ignorePort;
+    /** Only a "*" domain (or none): every authority gets the fallback. */
+    private final boolean onlyFallback;
 
     private DomainIndex(Builder<V> b) {
         this.exact = Map.copyOf(b.exact);
@@ -34,6 +36,7 @@ final class DomainIndex<V> {
         this.prefixLengths = lengthsDescending(b.prefixes);
         this.fallback = b.fallback;
         this.ignorePort = b.ignorePort;
+        this.onlyFallback = exact.isEmpty() && suffixes.isEmpty() && prefixes.isEmpty();
     }
 
     private static int[] lengthsDescending(Map<String, ?> m) {
@@ -46,7 +49,8 @@ final class DomainIndex<V> {
 
     /** The value for {@code authority} (a Host header value, possibly with a port), or null. */
     V find(String authority) {
-        if (authority == null || authority.isEmpty()) {
+        if (authority == null || authority.isEmpty() || onlyFallback) {
+            // a single "*" virtual host (the common static config) needs no look at the authority
             return fallback;
         }
         String full = lowerCase(authority);

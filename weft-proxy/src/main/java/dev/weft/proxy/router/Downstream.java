@@ -1,15 +1,33 @@
 package dev.weft.proxy.router;
 
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpResponse;
 
 /**
  * The client side of one exchange: an HTTP/1.1 connection or one HTTP/2 stream. The router writes
- * HTTP/1 message objects to {@link #channel()}; the implementation owns protocol differences.
+ * HTTP/1 message objects to it; the implementation owns protocol differences.
  */
 public interface Downstream {
-    /** Where response objects are written. */
-    Channel channel();
+    /**
+     * The client's connection (for an HTTP/2 stream, the connection it runs on): its addresses, TLS session
+     * and {@link dev.weft.proxy.downstream.PeerIdentity}. Not for writing responses.
+     */
+    Channel connection();
+
+    /** Writes a response object (head, body part, end; raw bytes after an upgrade); sent on {@link #flush()}. */
+    void write(Object msg);
+
+    void flush();
+
+    /** Whether the client takes more response bytes now; {@link Exchange#onDownstreamWritable()} says when again. */
+    boolean isWritable();
+
+    ByteBufAllocator alloc();
+
+    /** The loop the exchange runs on (the connection's). */
+    EventLoop eventLoop();
 
     /** Whether the request came over TLS. */
     boolean secure();
@@ -44,6 +62,15 @@ public interface Downstream {
 
     /** Aborts the exchange midway: an HTTP/1.1 connection is closed, an HTTP/2 stream reset. */
     void abort();
+
+    /**
+     * The timer for the exchange's deadlines. An HTTP/1.1 connection, which carries one exchange
+     * at a time, hands every exchange the same one, so a kept-alive connection does not schedule
+     * and cancel a task per request; by default each exchange gets its own.
+     */
+    default DeadlineTimer deadlineTimer() {
+        return DeadlineTimer.forOneExchange(eventLoop());
+    }
 
     /** A 101 went out: the connection now relays raw bytes both ways. */
     void upgradeAccepted();

@@ -3,6 +3,8 @@ package dev.weft.proxy.router;
 import dev.weft.proxy.http.LocalReply;
 import dev.weft.proxy.http.WeftError;
 import dev.weft.proxy.lb.Endpoint;
+import dev.weft.proxy.observe.ExchangeObserver;
+import dev.weft.proxy.observe.RequestInfo;
 import dev.weft.proxy.rbac.RbacVerdict;
 import dev.weft.proxy.route.MirrorPolicy;
 import dev.weft.proxy.route.RetryPolicy;
@@ -75,6 +77,11 @@ public final class Exchange implements UpstreamListener {
     private final Downstream downstream;
     private final EventLoop loop;
     private final SocketAddress remote;
+    /** What this exchange did, for the telemetry observers. */
+    private final RequestInfo info;
+    private final ExchangeObserver[] observers;
+    /** The response was cut off midway (downstream aborted): the exchange did not complete. */
+    private boolean aborted;
 
     private HttpRequest request;
     private boolean grpc;
@@ -119,13 +126,15 @@ public final class Exchange implements UpstreamListener {
     /**
      * The one timer for request_timeout, stream_idle_timeout and the route timeout: it fires at
      * the earliest of their deadlines, and {@link #onTimer} acts on what is due and re-arms it.
-     * One schedule per request instead of one per timeout (each is an allocation, plus a
-     * priority-queue insert and removal on the event loop). Per-try and back-off timers, which
-     * only retries use, are separate.
+     * One timer per request instead of one per timeout, and on HTTP/1.1 the connection's
+     * {@link DeadlineTimer}, which does not schedule a task per request at all. Per-try and
+     * back-off timers, which only retries use, are separate.
      */
-    private ScheduledFuture<?> timer;
+    private final DeadlineTimer timer;
+    /** Whether this exchange's task is armed on {@link #timer}, for {@link #timerAt}. */
+    private boolean timerArmed;
     private long timerAt;
-    private Runnable timerTask;
+    private final Runnable timerTask = this::onTimer;
     private long requestDeadline;
     /** Whether the route timeout runs (from the end of the request), ending at routeDeadline. */
     private boolean routeTimed;
@@ -142,8 +151,17 @@ public final class Exchange implements UpstreamListener {
     public Exchange(ListenerContext ctx, Downstream downstream, SocketAddress remote) {
         this.ctx = ctx;
         this.downstream = downstream;
-        this.loop = downstream.channel().eventLoop();
+        this.loop = downstream.eventLoop();
         this.remote = remote;
+        this.observers = ctx.observers();
+        this.timer = downstream.deadlineTimer();
+        this.info = new RequestInfo(ctx.spec().name(), ctx.spec().direction(), downstream.connection(), remote,
+                downstream.http2());
+    }
+
+    /** What this exchange did so far. */
+    public RequestInfo info() {
+        return info;
     }
 
     /** Whether the response has been completely handed to the downstream (or the exchange cancelled). */
@@ -214,13 +232,19 @@ public final class Exchange implements UpstreamListener {
                 && req.headers().contains(HttpHeaderNames.UPGRADE)
                 && req.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true);
         toOriginForm(req);
+        info.requestStarted(req, lastActivityNanos);
+        for (ExchangeObserver o : observers) {
+            o.onRequestHead(info, req);
+        }
 
         // RBAC runs first, as Envoy's filters do before its router: a denied request is never routed.
-        authorization = ctx.authorize(req, downstream.channel(), remote);
+        authorization = ctx.authorize(req, downstream.connection(), remote);
+        info.authorized(authorization);
         if (authorization != null && authorization.denied()) {
             startTimers(null);
             ctx.recordError(WeftError.RBAC_DENIED);
-            respondLocally(LocalReply.createVerbatim(downstream.channel().alloc(), WeftError.RBAC_DENIED, RBAC_DENIED_TEXT,
+            info.failed(WeftError.RBAC_DENIED);
+            respondLocally(LocalReply.createVerbatim(downstream.alloc(), WeftError.RBAC_DENIED, RBAC_DENIED_TEXT,
                     grpc, headRequest));
             return;
         }
@@ -239,8 +263,9 @@ public final class Exchange implements UpstreamListener {
             return;
         }
         route = r;
+        info.routed(r.name(), null);
         switch (r.kind()) {
-            case DIRECT_RESPONSE -> respondLocally(r.directResponse(downstream.channel().alloc()));
+            case DIRECT_RESPONSE -> respondLocally(r.directResponse(downstream.alloc()));
             case REDIRECT -> respondLocally(r.redirectResponse(req, downstream.secure()));
             case FORWARD -> forward(req, r);
         }
@@ -248,12 +273,14 @@ public final class Exchange implements UpstreamListener {
 
     private void forward(HttpRequest req, RouteEntry r) {
         backend = r.pickBackend();
+        info.routed(r.name(), backend.cluster());
         cluster = ctx.clusters().get(backend.cluster());
         if (cluster == null) {
             localReply(WeftError.CLUSTER_NOT_FOUND, "route " + r.name() + " names cluster " + backend.cluster()
                     + ", which does not exist");
             return;
         }
+        info.clusterResolved(cluster.spec());
         if (upgradeRequested) {
             String upgradeType = req.headers().get(HttpHeaderNames.UPGRADE).trim().toLowerCase(java.util.Locale.ROOT);
             if (upgradeType.equals("h2c")) {
@@ -272,7 +299,8 @@ public final class Exchange implements UpstreamListener {
             // The proxy answers Expect itself and streams the body on; the upstream never sees it.
             req.headers().remove(HttpHeaderNames.EXPECT);
             if (!downstream.http2()) {
-                downstream.channel().writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE, Unpooled.EMPTY_BUFFER));
+                downstream.write(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE, Unpooled.EMPTY_BUFFER));
+                downstream.flush();
             }
         }
         Headers.removeHopByHop(req.headers(), upgrade);
@@ -333,6 +361,9 @@ public final class Exchange implements UpstreamListener {
             }
         }
         if (discardRequest || done) {
+            if (last) {
+                info.requestEnded(lastActivityNanos, requestBodyBytes + c.content().readableBytes());
+            }
             c.release();
             if (last) {
                 requestComplete = true;
@@ -344,6 +375,11 @@ public final class Exchange implements UpstreamListener {
         }
         int bytes = c.content().readableBytes();
         requestBodyBytes += bytes;
+        if (bytes > 0) {
+            for (ExchangeObserver o : observers) {
+                o.onRequestContent(info, c.content());
+            }
+        }
         boolean kept = false;
         if (replayable) {
             if (replayBytes + bytes > cluster.spec().perConnectionBufferLimitBytes()) {
@@ -375,6 +411,7 @@ public final class Exchange implements UpstreamListener {
         }
         if (last) {
             requestComplete = true;
+            info.requestEnded(lastActivityNanos, requestBodyBytes);
             startRouteTimer();
             if (stream != null) {
                 startPerTryTimer();
@@ -410,6 +447,7 @@ public final class Exchange implements UpstreamListener {
             return;
         }
         endpoint = e;
+        info.attemptStarted(e);
         if (retry != null && retry.hostReselections() > 0 && attempt <= retry.numRetries()) {
             if (triedEndpoints == null) {
                 triedEndpoints = new ArrayList<>(2);
@@ -498,8 +536,13 @@ public final class Exchange implements UpstreamListener {
         UpstreamStream s = f.getNow();
         stream = s;
         s.listener(this);
+        info.upstreamConnected(s.channel());
+        for (ExchangeObserver o : observers) {
+            o.onUpstreamRequest(info, request);
+        }
         endedWithHeaders = writeHead(s, request, bodyless,
                 !upgrade && !bodyless && !(requestComplete && requestBodyBytes == 0));
+        info.upstreamStarted(System.nanoTime());
         if (replay != null) {
             for (HttpContent c : replay) {
                 sendBody(c.retainedDuplicate());
@@ -628,17 +671,12 @@ public final class Exchange implements UpstreamListener {
 
     /** Makes the timer fire no later than {@code deadline} (a System.nanoTime() value). */
     private void arm(long deadline) {
-        if (timer != null) {
-            if (timerAt - deadline <= 0) {
-                return;
-            }
-            timer.cancel(false);
+        if (done || (timerArmed && timerAt - deadline <= 0)) {
+            return;
         }
-        if (timerTask == null) {
-            timerTask = this::onTimer;
-        }
+        timerArmed = true;
         timerAt = deadline;
-        timer = loop.schedule(timerTask, Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        timer.arm(timerTask, deadline);
     }
 
     private static long earliest(long a, long b) {
@@ -647,7 +685,7 @@ public final class Exchange implements UpstreamListener {
 
     /** Acts on the earliest deadline that has passed, if any, else waits for the next one. */
     private void onTimer() {
-        timer = null;
+        timerArmed = false;
         if (done) {
             return;
         }
@@ -763,8 +801,9 @@ public final class Exchange implements UpstreamListener {
         }
         lastActivityNanos = System.nanoTime();
         if (msg instanceof RawBytes raw) {
-            downstream.channel().write(raw.content(), downstream.channel().voidPromise());
-            if (!downstream.channel().isWritable() && stream != null) {
+            info.responseBytes(raw.content().readableBytes());
+            downstream.write(raw.content());
+            if (!downstream.isWritable() && stream != null) {
                 stream.setAutoRead(false);
             }
             return;
@@ -797,15 +836,16 @@ public final class Exchange implements UpstreamListener {
             c.release();
             return;
         }
-        downstream.channel().write(c, downstream.channel().voidPromise());
+        relayed(c);
+        downstream.write(c);
         if (c instanceof LastHttpContent) {
             if (upgraded) {
-                downstream.channel().flush();
+                downstream.flush();
                 downstream.upgradeAccepted();
                 return;
             }
             finishResponse();
-        } else if (!downstream.channel().isWritable() && stream != null) {
+        } else if (!downstream.isWritable() && stream != null) {
             stream.setAutoRead(false);
         }
     }
@@ -830,6 +870,7 @@ public final class Exchange implements UpstreamListener {
         }
         responseStarted = true;
         status = code;
+        info.upstreamResponded(lastActivityNanos);
         cancel(perTryTimer);
         perTryTimer = null;
         cluster.stats().recordStatus(code);
@@ -843,9 +884,45 @@ public final class Exchange implements UpstreamListener {
         }
         route.rewriteResponse(head, backend);
         Headers.removeHopByHop(head.headers(), upgraded);
+        responseHead(head);
+        if (head instanceof FullHttpResponse full) {
+            relayed(full);
+        }
         downstream.prepareResponse(head, headRequest);
-        downstream.channel().write(head, downstream.channel().voidPromise());
+        downstream.write(head);
         return true;
+    }
+
+    /** Tells the observers about the response head about to go downstream. */
+    private void responseHead(HttpResponse head) {
+        info.responseStarted(head.status().code(), head.headers(), System.nanoTime());
+        if (grpc) {
+            String s = head.headers().get(LocalReply.GRPC_STATUS);
+            if (s != null) {
+                info.grpcStatus(s);
+            }
+        }
+        for (ExchangeObserver o : observers) {
+            o.onResponseHead(info, head);
+        }
+    }
+
+    /** Accounts for (and shows the observers) a response body part about to go downstream. */
+    private void relayed(HttpContent c) {
+        ByteBuf content = c.content();
+        int n = content.readableBytes();
+        if (n > 0) {
+            info.responseBytes(n);
+            for (ExchangeObserver o : observers) {
+                o.onResponseContent(info, content);
+            }
+        }
+        if (grpc && c instanceof LastHttpContent last) {
+            String s = last.trailingHeaders().get(LocalReply.GRPC_STATUS);
+            if (s != null) {
+                info.grpcStatus(s);
+            }
+        }
     }
 
     private boolean retriableGrpc(HttpResponse head) {
@@ -861,7 +938,7 @@ public final class Exchange implements UpstreamListener {
     }
 
     private void finishResponse() {
-        downstream.channel().flush();
+        downstream.flush();
         UpstreamStream s = stream;
         stream = null;
         endAttempt();
@@ -877,7 +954,7 @@ public final class Exchange implements UpstreamListener {
 
     @Override
     public void onReadComplete() {
-        downstream.channel().flush();
+        downstream.flush();
     }
 
     @Override
@@ -890,16 +967,40 @@ public final class Exchange implements UpstreamListener {
         if (done) {
             return;
         }
-        stream = null;
-        endAttempt();
-        if (upgraded) {
-            downstream.abort();
-            complete(false);
+        if (attemptLost()) {
             return;
         }
         cluster.stats().rqReset.increment();
         boolean retriable = retry != null && (refused ? retry.retryOnRefusedStream() : retry.retryOnReset());
         maybeRetry(retriable, WeftError.UPSTREAM_RESET, reason);
+    }
+
+    /**
+     * Ends the attempt whose stream was lost; after an upgrade the relayed connection is aborted and the exchange
+     * completed, which the return value says (true: nothing more to do).
+     */
+    private boolean attemptLost() {
+        stream = null;
+        endAttempt();
+        if (upgraded) {
+            aborted = true;
+            downstream.abort();
+            complete(false);
+            return true;
+        }
+        return false;
+    }
+
+    /** The upstream's response could not be read: a 502 (or an aborted response, if it had started). */
+    @Override
+    public void onProtocolError(String reason) {
+        if (done) {
+            return;
+        }
+        if (attemptLost()) {
+            return;
+        }
+        fail(WeftError.UPSTREAM_PROTOCOL_ERROR, reason);
     }
 
     // ---------------------------------------------------------------- endings
@@ -911,6 +1012,8 @@ public final class Exchange implements UpstreamListener {
         }
         if (responseStarted) {
             ctx.recordError(error);
+            info.failed(error);
+            aborted = true;
             UpstreamStream s = stream;
             stream = null;
             if (s != null) {
@@ -926,21 +1029,25 @@ public final class Exchange implements UpstreamListener {
 
     private void localReply(WeftError error, String reason) {
         ctx.recordError(error);
+        info.failed(error);
         UpstreamStream s = stream;
         stream = null;
         if (s != null) {
             s.reset();
         }
         endAttempt();
-        respondLocally(LocalReply.create(downstream.channel().alloc(), error, reason, grpc, headRequest));
+        respondLocally(LocalReply.create(downstream.alloc(), error, reason, grpc, headRequest));
     }
 
     private void respondLocally(FullHttpResponse response) {
         declineUpgrade();
         responseStarted = true;
         status = response.status().code();
+        responseHead(response);
+        relayed(response);
         downstream.prepareResponse(response, headRequest);
-        downstream.channel().writeAndFlush(response);
+        downstream.write(response);
+        downstream.flush();
         if (requestComplete) {
             complete(true);
         } else {
@@ -972,7 +1079,14 @@ public final class Exchange implements UpstreamListener {
         if (status > 0) {
             ctx.recordStatus(status);
         }
+        ended(!aborted);
         downstream.exchangeFinished(this, reusable);
+    }
+
+    /** Hands the finished exchange to the observers; one that throws does not stop the others or the exchange. */
+    private void ended(boolean completed) {
+        info.ended(completed, System.nanoTime());
+        ctx.completed(info);
     }
 
     /** The downstream went away (connection closed or stream reset) before the exchange ended. */
@@ -992,6 +1106,7 @@ public final class Exchange implements UpstreamListener {
         releaseRetrySlot();
         abandonMirrors();
         ctx.rqActive.decrement();
+        ended(false);
     }
 
     private void releaseBody() {
@@ -1012,7 +1127,8 @@ public final class Exchange implements UpstreamListener {
     }
 
     private void cancelTimers() {
-        cancel(timer);
+        timer.disarm(timerTask);
+        timerArmed = false;
         cancel(perTryTimer);
         cancel(backoffTimer);
     }

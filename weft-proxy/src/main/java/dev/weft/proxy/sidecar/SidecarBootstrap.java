@@ -245,6 +245,10 @@ public record SidecarBootstrap(String controlPlaneHost, int controlPlanePort, St
         if (instance != null && !instance.isEmpty()) {
             m.putFields("weft.instance", string(instance));
         }
+        if (adminPort > 0) {
+            // where the control plane scrapes the sidecar's metrics; ProxyServer puts the bound port here when it is 0
+            m.putFields("weft.admin_address", string(adminAddress + ":" + adminPort));
+        }
         return m.build();
     }
 

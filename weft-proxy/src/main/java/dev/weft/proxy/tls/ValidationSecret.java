@@ -9,8 +9,6 @@ import java.security.cert.CertificateException;
 import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,7 +25,6 @@ import javax.net.ssl.X509TrustManager;
  * Immutable and thread-safe; the trust anchors are built once.
  */
 public final class ValidationSecret implements TlsSecret {
-    private static final int URI_NAME = 6;
 
     private final String name;
     private final Map<String, SvidVerifier> spiffe;
@@ -152,17 +149,7 @@ public final class ValidationSecret implements TlsSecret {
 
     /** The URI subject alternative names of a certificate, in order. */
     public static List<String> uriSans(X509Certificate cert) throws CertificateParsingException {
-        Collection<List<?>> names = cert.getSubjectAlternativeNames();
-        if (names == null) {
-            return List.of();
-        }
-        List<String> out = new ArrayList<>(1);
-        for (List<?> n : names) {
-            if ((Integer) n.get(0) == URI_NAME) {
-                out.add((String) n.get(1));
-            }
-        }
-        return out;
+        return dev.weft.ca.tls.UriSans.of(cert);
     }
 
     @Override

@@ -243,7 +243,8 @@ public final class ClusterManager implements AutoCloseable {
             InetSocketAddress sa = new InetSocketAddress(a, es.port());
             Endpoint e = known.get(sa);
             out.add(e != null && e.weight() == es.weight() && e.priority() == es.priority() && e.healthy() == es.healthy()
-                    ? e : new Endpoint(sa, es.weight(), es.priority(), es.healthy()));
+                    && e.workload().equals(es.workload())
+                    ? e : new Endpoint(sa, es.weight(), es.priority(), es.healthy(), es.workload()));
         }
     }
 

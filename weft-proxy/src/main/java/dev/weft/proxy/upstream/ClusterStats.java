@@ -1,5 +1,6 @@
 package dev.weft.proxy.upstream;
 
+import dev.weft.proxy.stats.ByteCounter;
 import dev.weft.proxy.stats.Stats;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -9,6 +10,10 @@ public final class ClusterStats {
     public final LongAdder cxActive;
     public final LongAdder cxConnectFail;
     public final LongAdder cxConnectTimeout;
+    /** Connections closed (after they were established). */
+    public final LongAdder cxDestroy;
+    /** Counts the bytes of the cluster's connections (TLS records included); first in their pipelines. */
+    public final ByteCounter bytes;
     public final LongAdder rqTotal;
     public final LongAdder rqActive;
     public final LongAdder rq2xx;
@@ -35,12 +40,15 @@ public final class ClusterStats {
 
     ClusterStats(Stats stats, String cluster) {
         String p = "cluster." + cluster + ".";
+        stats.tag(p, "cluster.", "cluster_name", cluster);
         cxTotal = stats.counter(p + "upstream_cx_total");
-        cxActive = stats.counter(p + "upstream_cx_active");
+        cxActive = stats.upDownCounter(p + "upstream_cx_active");
         cxConnectFail = stats.counter(p + "upstream_cx_connect_fail");
         cxConnectTimeout = stats.counter(p + "upstream_cx_connect_timeout");
+        cxDestroy = stats.counter(p + "upstream_cx_destroy");
+        bytes = new ByteCounter(stats.counter(p + "upstream_cx_rx_bytes_total"), stats.counter(p + "upstream_cx_tx_bytes_total"));
         rqTotal = stats.counter(p + "upstream_rq_total");
-        rqActive = stats.counter(p + "upstream_rq_active");
+        rqActive = stats.upDownCounter(p + "upstream_rq_active");
         rq2xx = stats.counter(p + "upstream_rq_2xx");
         rq3xx = stats.counter(p + "upstream_rq_3xx");
         rq4xx = stats.counter(p + "upstream_rq_4xx");

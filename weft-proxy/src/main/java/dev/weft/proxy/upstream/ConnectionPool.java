@@ -7,19 +7,14 @@ import dev.weft.proxy.transport.Transport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.EventLoop;
-import io.netty.handler.codec.http.HttpClientCodec;
-import io.netty.handler.codec.http2.Http2FrameCodec;
-import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
-import io.netty.handler.codec.http2.Http2MultiplexHandler;
-import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.SslHandler;
+import dev.weft.proxy.downstream.PeerIdentity;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.GenericFutureListener;
@@ -249,12 +244,21 @@ final class ConnectionPool {
             }
             Http2Connection c = (Http2Connection) f.getNow();
             http2.add(c);
-            for (Promise<UpstreamStream> w : waiters) {
-                // beyond the peer's stream limit the peer refuses the stream, which the router retries
-                c.openStream(w);
+            int next = 0;
+            while (next < waiters.size() && c.hasCapacity()) {
+                c.openStream(waiters.get(next++));
             }
             if (retired) {
                 c.drain();
+            }
+            // beyond the server's stream limit: streams this connection frees, or another connection
+            for (int i = next; i < waiters.size(); i++) {
+                if (!waiters.get(i).isDone()) {
+                    http2Waiters.add(waiters.get(i));
+                }
+            }
+            if (!http2Waiters.isEmpty() && !retired) {
+                connectHttp2();
             }
         });
     }
@@ -310,6 +314,10 @@ final class ConnectionPool {
      * another pool waits for a connection slot, {@code c} gives up its slot once idle.
      */
     void http2StreamClosed(Http2Connection c) {
+        http2Waiters.removeIf(Promise::isDone);
+        while (!http2Waiters.isEmpty() && c.hasCapacity()) {
+            c.openStream(http2Waiters.remove(0));
+        }
         if (http2AwaitingSlot) {
             serveWaiters();
         } else if (c.isIdle() && breakers.hasSlotWaiters()) {
@@ -401,6 +409,7 @@ final class ConnectionPool {
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
+                        ch.pipeline().addLast(stats.bytes);
                         if (upstream.isTls()) {
                             String sni = upstream.sni() != null ? upstream.sni() : address.getHostString();
                             SslHandler ssl = upstream.tls().newHandler(ch.alloc(), sni, address.getPort());
@@ -425,11 +434,12 @@ final class ConnectionPool {
             stats.cxActive.increment();
             ch.closeFuture().addListener(x -> {
                 stats.cxActive.decrement();
+                stats.cxDestroy.increment();
                 breakers.connectionClosed();
             });
             SslHandler ssl = ch.pipeline().get(SslHandler.class);
             if (ssl == null) {
-                result.setSuccess(configure(ch, !http1Only && spec.protocol() == ClusterSpec.UpstreamProtocol.HTTP2));
+                ready(configure(ch, !http1Only && spec.protocol() == ClusterSpec.UpstreamProtocol.HTTP2), result);
                 return;
             }
             ssl.handshakeFuture().addListener(hf -> {
@@ -440,14 +450,40 @@ final class ConnectionPool {
                             "TLS handshake with " + address + " failed: " + hf.cause().getMessage(), false, hf.cause()));
                     return;
                 }
+                PeerIdentity peer = PeerIdentity.fromHandshake(ssl);
+                if (peer != null) {
+                    // the server's verified SPIFFE ID, for the access log's UPSTREAM_PEER_URI_SAN
+                    ch.attr(PeerIdentity.KEY).set(peer);
+                }
                 boolean h2 = ApplicationProtocolNames.HTTP_2.equals(ssl.applicationProtocol());
                 if (spec.protocol() == ClusterSpec.UpstreamProtocol.ALPN && !http1Only) {
                     negotiatedHttp2 = h2;
                 }
-                result.setSuccess(configure(ch, h2 && !http1Only));
+                ready(configure(ch, h2 && !http1Only), result);
             });
         });
         return result;
+    }
+
+    /**
+     * Completes {@code result} with {@code connection} once it may carry requests: an HTTP/1.1 connection
+     * at once, an HTTP/2 one when the server's first SETTINGS arrived, since until then its stream limit
+     * is unknown. A server that refuses a stream opened past its limit may also refuse the stream's DATA
+     * with a connection error (Netty does), which would fail every stream of the connection.
+     */
+    private void ready(Object connection, Promise<Object> result) {
+        if (!(connection instanceof Http2Connection c)) {
+            result.setSuccess(connection);
+            return;
+        }
+        c.settingsReceived(cluster.spec().connectTimeoutMillis()).addListener(f -> {
+            if (f.isSuccess()) {
+                result.setSuccess(c);
+            } else {
+                c.channel().close();
+                result.setFailure(f.cause());
+            }
+        });
     }
 
     private Object configure(Channel ch, boolean h2) {
@@ -460,30 +496,12 @@ final class ConnectionPool {
             p.addLast(new IdleStateHandler(idle, 0, 0, TimeUnit.MILLISECONDS));
         }
         if (h2) {
-            Http2FrameCodec codec = Http2FrameCodecBuilder.forClient()
-                    .initialSettings(Http2Settings.defaultSettings().pushEnabled(false).initialWindowSize(H2_INITIAL_WINDOW))
-                    .validateHeaders(true)
-                    .build();
-            Http2Connection c = new Http2Connection(this, ch, codec);
-            p.addLast(codec, new ConnectionWindow(codec, H2_CONNECTION_WINDOW), new Http2MultiplexHandler(new RefuseInbound()), c);
+            Http2Connection c = Http2Connection.create(this, ch, H2_INITIAL_WINDOW);
+            p.addLast(c, new ConnectionWindow(c, H2_CONNECTION_WINDOW));
             return c;
         }
         Http1Connection c = new Http1Connection(this, ch);
-        p.addLast(new HttpClientCodec(8192, 64 * 1024, 64 * 1024, true), c);
+        p.addLast(new Http1ClientCodec(), c);
         return c;
     }
-
-    /** Server-initiated streams (push) are disabled; any that arrive are closed. */
-    private static final class RefuseInbound extends ChannelInboundHandlerAdapter {
-        @Override
-        public void handlerAdded(io.netty.channel.ChannelHandlerContext ctx) {
-            ctx.channel().close();
-        }
-
-        @Override
-        public boolean isSharable() {
-            return true;
-        }
-    }
-
 }

@@ -3,7 +3,7 @@ package dev.weft.proxy.upstream;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -76,6 +76,19 @@ final class Http1Connection extends ChannelInboundHandlerAdapter implements Upst
             ctx.close();
             return;
         }
+        if (msg instanceof HttpObject ho && ho.decoderResult().isFailure()) {
+            // Netty's decoder could not read the response (bad status line, a field name that is not
+            // a token, conflicting Content-Length, a bad chunk size, ...): nothing of it may reach
+            // the client, and the connection's framing is lost.
+            DecoderResult result = ho.decoderResult();
+            ReferenceCountUtil.release(msg);
+            listener = null;
+            inUse = false;
+            keepAlive = false;
+            ctx.close();
+            l.onProtocolError("malformed HTTP/1.1 response from the upstream: " + describe(result.cause()));
+            return;
+        }
         if (msg instanceof HttpResponse response) {
             if (!HttpUtil.isKeepAlive(response)) {
                 keepAlive = false;
@@ -90,7 +103,7 @@ final class Http1Connection extends ChannelInboundHandlerAdapter implements Upst
                 // From here the connection carries the upgraded protocol's bytes both ways; the HTTP
                 // encoder would refuse them and the decoder would copy them. Bytes read behind the
                 // 101 reach channelRead as a ByteBuf once the codec is gone.
-                ctx.pipeline().remove(HttpClientCodec.class);
+                ctx.pipeline().remove(Http1ClientCodec.class);
             }
         }
         if (msg instanceof HttpObject ho) {
@@ -99,6 +112,14 @@ final class Http1Connection extends ChannelInboundHandlerAdapter implements Upst
             // raw bytes after a 101: the listener relays them
             l.onResponse(new RawBytes((io.netty.buffer.ByteBuf) msg));
         }
+    }
+
+    private static String describe(Throwable cause) {
+        if (cause == null) {
+            return "unreadable";
+        }
+        String m = cause.getMessage();
+        return m == null || m.isBlank() ? cause.getClass().getSimpleName() : m;
     }
 
     @Override

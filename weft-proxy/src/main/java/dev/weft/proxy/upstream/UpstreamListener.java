@@ -15,6 +15,14 @@ public interface UpstreamListener {
      */
     void onReset(String reason, boolean refused);
 
+    /**
+     * The upstream sent a response (or part of one) that cannot be read as HTTP; the stream is
+     * gone and its connection closed. Unlike a reset this is not retried: the upstream answered.
+     */
+    default void onProtocolError(String reason) {
+        onReset(reason, false);
+    }
+
     /** The end of one read from the upstream: time to flush what was relayed. */
     void onReadComplete();
 

@@ -11,6 +11,7 @@ import dev.weft.proxy.tls.SecretStore;
 import dev.weft.proxy.tls.TlsSecret;
 import dev.weft.proxy.util.XxHash64;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.core.v3.Node;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
@@ -151,12 +152,23 @@ public final class AdsClient implements AutoCloseable {
      */
     public AdsClient(ProxySnapshot bootstrap, Applier applier, Stats stats, Backoff backoff,
             ChannelCredentials credentials) {
+        this(bootstrap, applier, stats, backoff, credentials, null);
+    }
+
+    /**
+     * As {@link #AdsClient(ProxySnapshot, Applier, Stats, Backoff, ChannelCredentials)}, sending {@code node}
+     * (null: the bootstrap's) in its requests: the proxy adds what it learns only once it runs, such as the
+     * admin listener's bound address.
+     */
+    public AdsClient(ProxySnapshot bootstrap, Applier applier, Stats stats, Backoff backoff,
+            ChannelCredentials credentials, Node node) {
         this.credentials = java.util.Objects.requireNonNull(credentials, "credentials");
         if (!bootstrap.dynamic()) {
             throw new IllegalArgumentException("bootstrap " + bootstrap.version() + " has no dynamic_resources");
         }
         this.bootstrap = bootstrap;
-        this.source = bootstrap.xds();
+        this.source = node == null ? bootstrap.xds() : new XdsSource(bootstrap.xds().clusterName(),
+                bootstrap.xds().host(), bootstrap.xds().port(), node);
         this.secrets = bootstrap.secrets();
         this.applier = applier;
         this.backoff = backoff;
@@ -177,6 +189,7 @@ public final class AdsClient implements AutoCloseable {
         for (XdsType t : XdsType.values()) {
             types.put(t, new TypeState());
             String p = "xds." + t.name().toLowerCase(java.util.Locale.ROOT) + ".";
+            stats.tag(p, "xds.type.", "type", t.name().toLowerCase(java.util.Locale.ROOT));
             typeSuccess.put(t, stats.counter(p + "update_success"));
             typeRejected.put(t, stats.counter(p + "update_rejected"));
             stats.gauge(p + "version", () -> versionHash(status, t));

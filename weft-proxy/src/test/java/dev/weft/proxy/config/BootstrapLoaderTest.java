@@ -99,11 +99,11 @@ class BootstrapLoaderTest {
         assertThat(ingress.address()).isEqualTo(new InetSocketAddress("0.0.0.0", 10000));
         assertThat(ingress.tls()).isNull();
         assertThat(ingress.http()).isEqualTo(new HttpSettings("ingress_http", null, CodecType.AUTO, 96 * 1024,
-                30_000, 60_000, 2_000, true, false, 100, 65_536, 1_048_576, Set.of("websocket"), Authorization.NONE));
+                30_000, 60_000, 2_000, true, false, 250, 65_536, 1_048_576, Set.of("websocket"), Authorization.NONE));
         ListenerSpec internal = snapshot.listeners().get(1);
         assertThat(internal.address()).isEqualTo(new InetSocketAddress("::1", 10001));
         assertThat(internal.http()).isEqualTo(new HttpSettings("internal", null, CodecType.HTTP2, 60 * 1024,
-                0, 300_000, 5_000, true, true, Integer.MAX_VALUE, 1 << 20, 16 << 20, Set.of(), Authorization.NONE));
+                0, 300_000, 5_000, true, true, 100, 1 << 20, 16 << 20, Set.of(), Authorization.NONE));
 
         assertThat(snapshot.clusters()).containsOnlyKeys("chat-a", "chat-b", "embeddings");
         ClusterSpec chatA = snapshot.clusters().get("chat-a");
@@ -112,17 +112,17 @@ class BootstrapLoaderTest {
                 List.of(new EndpointSpec("10.0.0.1", 8000, 3, 0, true),
                         new EndpointSpec("10.0.0.2", 8000, 1, 0, false),
                         new EndpointSpec("10.0.1.1", 8000, 1, 1, true)),
-                null, 250, 30_000, 1000, UpstreamProtocol.HTTP2, UpstreamTransport.PLAINTEXT, List.of(), 5_000, 32_768));
+                null, 250, 30_000, 1000, UpstreamProtocol.HTTP2, UpstreamTransport.PLAINTEXT, List.of(), 5_000, 32_768, null));
         assertThat(chatA.proto().getName()).isEqualTo("chat-a");
         assertThat(snapshot.clusters().get("chat-b")).usingRecursiveComparison().ignoringFields("proto")
                 .isEqualTo(new ClusterSpec("chat-b", DiscoveryType.STRICT_DNS,
                         List.of(new EndpointSpec("chat-b.internal", 8080, 1, 0, true),
                                 new EndpointSpec("chat-b-2.internal", 8080, 1, 0, true)),
-                        null, 5_000, 0, 50, UpstreamProtocol.HTTP1, UpstreamTransport.PLAINTEXT, List.of(), 10_000, 1 << 20));
+                        null, 5_000, 0, 50, UpstreamProtocol.HTTP1, UpstreamTransport.PLAINTEXT, List.of(), 10_000, 1 << 20, null));
         assertThat(snapshot.clusters().get("embeddings")).usingRecursiveComparison().ignoringFields("proto")
                 .isEqualTo(new ClusterSpec("embeddings", DiscoveryType.LOGICAL_DNS,
                         List.of(new EndpointSpec("embeddings.internal", 9000, 1, 0, true)),
-                        null, 5_000, 3_600_000, 0, UpstreamProtocol.HTTP1, UpstreamTransport.PLAINTEXT, List.of(), 5_000, 1 << 20));
+                        null, 5_000, 3_600_000, 0, UpstreamProtocol.HTTP1, UpstreamTransport.PLAINTEXT, List.of(), 5_000, 1 << 20, null));
     }
 
     @Test

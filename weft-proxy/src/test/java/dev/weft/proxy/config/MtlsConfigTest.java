@@ -147,7 +147,7 @@ class MtlsConfigTest {
         assertThatThrownBy(() -> BootstrapLoader.build(MeshBootstraps.bootstrap(List.of(MeshBootstraps.outbound()),
                 List.of(bad, MeshBootstraps.plainCluster("svc", 9)), List.of())))
                 .hasMessage("static_resources.clusters[0].load_assignment.endpoints[0].lb_endpoints[0].metadata"
-                        + ".filter_metadata[\"envoy.lb\"]: is not supported by Weft (supported: envoy.transport_socket_match)");
+                        + ".filter_metadata[\"envoy.lb\"]: is not supported by Weft (supported: envoy.transport_socket_match, weft)");
     }
 
     @Test

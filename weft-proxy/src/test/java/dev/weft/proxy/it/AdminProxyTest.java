@@ -119,10 +119,13 @@ class AdminProxyTest {
              ProxyFixture proxy = proxy(up.port(), "")) {
             java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(proxy.uri("/")).build(),
                     java.net.http.HttpResponse.BodyHandlers.discarding());
+            String host = "backend::127.0.0.1:" + up.port() + "::";
+            // the exchange ends (rq_active back to 0) just after the client has its response, not before
+            await().atMost(java.time.Duration.ofSeconds(10))
+                    .until(() -> admin(proxy, "GET", "/clusters").body().lines().anyMatch((host + "rq_active::0")::equals));
             String text = admin(proxy, "GET", "/clusters").body();
             JsonNode json = JSON.readTree(admin(proxy, "GET", "/clusters?format=json").body());
 
-            String host = "backend::127.0.0.1:" + up.port() + "::";
             assertThat(text.lines()).contains("backend::type::STATIC", host + "health_flags::healthy",
                     host + "weight::1", host + "rq_active::0", "backend::upstream_rq_total::1", "backend::upstream_rq_2xx::1");
             JsonNode backend = json.get("clusters").get(0);

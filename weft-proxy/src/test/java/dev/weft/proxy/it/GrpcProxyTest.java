@@ -38,8 +38,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Queue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -287,6 +291,145 @@ class GrpcProxyTest {
             await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(hangsCancelled).hasValue(1));
             await().atMost(Duration.ofSeconds(10)).until(() -> proxy.stat("cluster.grpc.upstream_rq_active") == 0);
             assertThat(ClientCalls.blockingUnaryCall(viaProxy, UNARY, CallOptions.DEFAULT, "next")).isEqualTo("echo: next");
+        }
+    }
+
+    /**
+     * A client with more calls than the proxy's default stream limit on one connection: the proxy holds 100
+     * and the client queues the rest (without the limit, all of them would sit in the proxy's heap).
+     */
+    @Test
+    void oneConnectionCarriesAtMostTheDefaultStreamLimit() throws Exception {
+        try (ProxyFixture proxy = ProxyFixture.start(grpcBootstrap(""))) {
+            ManagedChannel viaProxy = channel(proxy.port());
+            for (int i = 0; i < 500; i++) {
+                ClientCalls.futureUnaryCall(viaProxy.newCall(HANG, CallOptions.DEFAULT), "x" + i);
+            }
+
+            await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(hangsStarted).hasValue(100));
+            assertThat(proxy.stat("http.main.downstream_rq_active")).isEqualTo(100);
+            assertThat(proxy.stat("cluster.grpc.upstream_rq_pending_overflow")).isZero();
+        }
+    }
+
+    /**
+     * An upstream that takes 5 streams per connection and a burst of 30 calls before the proxy has any
+     * connection to it: the proxy waits for the server's SETTINGS and opens no stream past the limit
+     * (the server would refuse it, and then fail the whole connection on its DATA), using more
+     * connections instead; every call succeeds.
+     */
+    @Test
+    void aBurstOnAColdPoolRespectsTheUpstreamStreamLimit() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicInteger started = new AtomicInteger();
+        MethodDescriptor<String, String> gate = method("Gate", MethodDescriptor.MethodType.UNARY);
+        Server limited = NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+                .maxConcurrentCallsPerConnection(5)
+                .addService(ServerServiceDefinition.builder(SERVICE)
+                        .addMethod(gate, ServerCalls.asyncUnaryCall((String req, StreamObserver<String> out) -> {
+                            started.incrementAndGet();
+                            new Thread(() -> {
+                                try {
+                                    release.await(30, TimeUnit.SECONDS);
+                                } catch (InterruptedException e) {
+                                    Thread.currentThread().interrupt();
+                                }
+                                out.onNext("done " + req);
+                                out.onCompleted();
+                            }).start();
+                        }))
+                        .build())
+                .build()
+                .start();
+        try (ProxyFixture proxy = ProxyFixture.start(Bootstraps.of(Bootstraps.routeTo("grpc", ""),
+                Bootstraps.cluster("grpc", true, "", limited.getPort())))) {
+            ManagedChannel viaProxy = channel(proxy.port());
+            List<ListenableFuture<String>> calls = new ArrayList<>();
+            for (int i = 0; i < 30; i++) {
+                calls.add(ClientCalls.futureUnaryCall(viaProxy.newCall(gate, CallOptions.DEFAULT), "c" + i));
+            }
+
+            await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(started).hasValue(30));
+            release.countDown();
+            List<String> answers = new ArrayList<>();
+            for (ListenableFuture<String> call : calls) {
+                answers.add(call.get(20, TimeUnit.SECONDS));
+            }
+
+            assertThat(answers).hasSize(30).allMatch(a -> a.startsWith("done c"));
+            assertThat(proxy.stat("cluster.grpc.upstream_cx_total")).isEqualTo(6);
+            assertThat(proxy.stat("cluster.grpc.upstream_rq_reset")).isZero();
+        } finally {
+            release.countDown();
+            limited.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
+     * Calls cancelled by their client (deadlines passing under load) reset their streams: 300 in a few
+     * seconds do not make the proxy close the connection (Netty's default closes it after 200 in 30 s).
+     */
+    @Test
+    void manyCancelledCallsKeepTheConnection() throws Exception {
+        try (ProxyFixture proxy = ProxyFixture.start(grpcBootstrap(""))) {
+            ManagedChannel viaProxy = channel(proxy.port());
+            assertThat(ClientCalls.blockingUnaryCall(viaProxy, UNARY, CallOptions.DEFAULT, "first")).isEqualTo("echo: first");
+            for (int batch = 0; batch < 6; batch++) {
+                int startedBefore = hangsStarted.get();
+                List<ListenableFuture<String>> calls = new ArrayList<>();
+                for (int i = 0; i < 50; i++) {
+                    calls.add(ClientCalls.futureUnaryCall(viaProxy.newCall(HANG, CallOptions.DEFAULT), "x"));
+                }
+                await().atMost(Duration.ofSeconds(10)).until(() -> hangsStarted.get() == startedBefore + 50);
+                calls.forEach(c -> c.cancel(true));
+                int total = 50 * (batch + 1);
+                await().atMost(Duration.ofSeconds(10)).until(() -> hangsCancelled.get() == total);
+            }
+
+            assertThat(ClientCalls.blockingUnaryCall(viaProxy, UNARY, CallOptions.DEFAULT, "last")).isEqualTo("echo: last");
+            assertThat(proxy.stat("http.main.downstream_cx_total")).as("one connection all along").isEqualTo(1);
+        }
+    }
+
+    /** Many calls in flight on few connections: every one is answered, and every upstream stream is released. */
+    @Test
+    void manyConcurrentCallsAllCompleteAndReleaseTheirStreams() throws Exception {
+        try (ProxyFixture proxy = ProxyFixture.start(grpcBootstrap(""))) {
+            List<ManagedChannel> viaProxy = List.of(channel(proxy.port()), channel(proxy.port()));
+            int calls = 20_000;
+            Semaphore inFlight = new Semaphore(256);
+            AtomicInteger ok = new AtomicInteger();
+            Queue<Throwable> failures = new ConcurrentLinkedQueue<>();
+            CountDownLatch done = new CountDownLatch(calls);
+            for (int i = 0; i < calls; i++) {
+                assertThat(inFlight.tryAcquire(30, TimeUnit.SECONDS)).as("call %d got a slot", i).isTrue();
+                String req = "c" + i;
+                ClientCalls.asyncUnaryCall(viaProxy.get(i % 2).newCall(UNARY, CallOptions.DEFAULT), req, new StreamObserver<String>() {
+                    @Override
+                    public void onNext(String value) {
+                        if (value.equals("echo: " + req)) {
+                            ok.incrementAndGet();
+                        }
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        failures.add(t);
+                        inFlight.release();
+                        done.countDown();
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                        inFlight.release();
+                        done.countDown();
+                    }
+                });
+            }
+            assertThat(done.await(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(failures).isEmpty();
+            assertThat(ok).hasValue(calls);
+            await().atMost(Duration.ofSeconds(10)).until(() -> proxy.stat("cluster.grpc.upstream_rq_active") == 0);
         }
     }
 

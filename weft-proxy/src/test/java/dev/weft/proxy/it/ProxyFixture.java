@@ -18,6 +18,12 @@ public final class ProxyFixture implements AutoCloseable {
         return new ProxyFixture(ProxyServer.start(BootstrapLoader.parse(yaml, "test-bootstrap.yaml"), 2));
     }
 
+    /** Starts a proxy from {@code yaml} with two event loops, its exchanges also reported to {@code sinks}. */
+    public static ProxyFixture start(String yaml, dev.weft.proxy.observe.Telemetry.Sink... sinks) throws Exception {
+        return new ProxyFixture(ProxyServer.start(BootstrapLoader.parse(yaml, "test-bootstrap.yaml"), 2, null,
+                java.util.List.of(sinks)));
+    }
+
     public ProxyServer server() {
         return server;
     }

@@ -124,6 +124,18 @@ class DomainMatchingTest {
     }
 
     @Test
+    void aLoneWildcardVirtualHostTakesEveryAuthority() throws Exception {
+        // given
+        RouteTable t = hosts(vh("all", "*"));
+
+        // then
+        assertThat(hostFor(t, "a.com")).isEqualTo("all");
+        assertThat(hostFor(t, "127.0.0.1:19401")).isEqualTo("all");
+        assertThat(hostFor(t, "[::1]:80")).isEqualTo("all");
+        assertThat(hostFor(t, null)).isEqualTo("all");
+    }
+
+    @Test
     void requestWithoutHostGoesToTheDefault() throws Exception {
         // given
         RouteTable t = hosts(vh("a", "a.com"), vh("default", "*"));

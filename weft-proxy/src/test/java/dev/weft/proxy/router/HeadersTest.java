@@ -52,6 +52,42 @@ class HeadersTest {
     }
 
     @Test
+    void hopByHopFieldsAreFoundWhateverTheirCaseAndOthersAreLeftAlone() {
+        HttpHeaders h = headers()
+                .add("Server", "nginx")
+                .add("TRANSFER-ENCODING", "chunked")
+                .add("Te", "trailers")
+                .add("X-Http2-Stream-Id", "3")
+                .add("x-http2-scheme", "http")
+                .add("x-http2", "not a conversion header")
+                .add("Content-Length", "5")
+                .add("keep-alive-ish", "kept");
+
+        Headers.removeHopByHop(h, false);
+
+        assertThat(h.names()).containsExactlyInAnyOrder("Server", "Te", "x-http2", "Content-Length", "keep-alive-ish");
+    }
+
+    @Test
+    void headersWithoutHopByHopFieldsAreNotTouched() {
+        HttpHeaders h = headers().add("server", "nginx").add("date", "today").add("content-length", "5");
+
+        Headers.removeHopByHop(h, false);
+        Headers.removeConversionHeaders(h);
+
+        assertThat(h.names()).containsExactly("server", "date", "content-length");
+    }
+
+    @Test
+    void conversionHeadersAreRemovedBeforeARequestGoesOutAgain() {
+        HttpHeaders h = headers().add("host", "a").add("x-http2-path", "/x").add("x-http2-stream-weight", "16");
+
+        Headers.removeConversionHeaders(h);
+
+        assertThat(h.names()).containsExactly("host");
+    }
+
+    @Test
     void forwardingHeadersAppendTheClientAndKeepWhatIsThere() {
         HttpHeaders h = headers().add("x-forwarded-for", "10.0.0.1").add("x-request-id", "given");
 

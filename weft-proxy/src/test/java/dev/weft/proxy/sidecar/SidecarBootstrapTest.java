@@ -50,6 +50,7 @@ class SidecarBootstrapTest {
         assertThat(m.getFieldsOrThrow("weft.inbound_port").getNumberValue()).isEqualTo(15006);
         assertThat(m.getFieldsOrThrow("weft.app_port").getNumberValue()).isEqualTo(8080);
         assertThat(m.getFieldsOrThrow("weft.outbound_port").getNumberValue()).isEqualTo(15001);
+        assertThat(m.getFieldsOrThrow("weft.admin_address").getStringValue()).isEqualTo("127.0.0.1:15000");
         assertThat(m.getFieldsOrThrow("weft.labels").getStructValue().getFieldsOrThrow("version").getStringValue())
                 .isEqualTo("v2");
         Struct second = m.getFieldsOrThrow("weft.upstreams").getListValue().getValues(1).getStructValue();

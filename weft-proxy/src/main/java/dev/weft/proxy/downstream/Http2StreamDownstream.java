@@ -1,34 +1,30 @@
 package dev.weft.proxy.downstream;
 
+import dev.weft.proxy.http2.ServerStream;
 import dev.weft.proxy.router.Downstream;
 import dev.weft.proxy.router.Exchange;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 
 /**
- * One downstream HTTP/2 stream (a child channel of Http2MultiplexHandler, behind
- * Http2StreamFrameToHttpObjectCodec): exactly one exchange.
+ * One downstream HTTP/2 stream: exactly one exchange.
  *
  * <p>Reference counting: request messages go to the exchange, which owns them; anything that
  * arrives without an exchange is released.
  */
-final class Http2StreamServerHandler extends ChannelInboundHandlerAdapter implements Downstream {
+final class Http2StreamDownstream extends ServerStream implements Downstream {
     private final LiveListener listener;
     /** The listener's filter chain the connection was accepted on. */
     private final int chain;
     private final boolean secure;
     private final ConnectionTracker tracker;
-    private Channel channel;
     /** The client's address as text, worked out on first use. */
     private String remoteIp;
     private Exchange exchange;
 
-    Http2StreamServerHandler(LiveListener listener, int chain, boolean secure) {
+    Http2StreamDownstream(LiveListener listener, int chain, boolean secure) {
         this.listener = listener;
         this.chain = chain;
         this.secure = secure;
@@ -36,14 +32,9 @@ final class Http2StreamServerHandler extends ChannelInboundHandlerAdapter implem
     }
 
     @Override
-    public void handlerAdded(ChannelHandlerContext ctx) {
-        channel = ctx.channel();
-    }
-
-    @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    protected void onRequest(Object msg) {
         if (msg instanceof HttpRequest && exchange == null) {
-            exchange = new Exchange(listener.context(chain), this, ctx.channel().parent().remoteAddress());
+            exchange = new Exchange(listener.context(chain), this, connection().remoteAddress());
             tracker.requestStarted();
             exchange.onRequest(msg);
         } else if (exchange != null) {
@@ -54,44 +45,29 @@ final class Http2StreamServerHandler extends ChannelInboundHandlerAdapter implem
     }
 
     @Override
-    public void channelReadComplete(ChannelHandlerContext ctx) {
+    protected void onRequestReadComplete() {
         if (exchange != null) {
             exchange.onRequestReadComplete();
         }
-        ctx.fireChannelReadComplete();
     }
 
     @Override
-    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        if (ctx.channel().isWritable() && exchange != null) {
+    protected void onWritable() {
+        if (exchange != null) {
             exchange.onDownstreamWritable();
         }
-        ctx.fireChannelWritabilityChanged();
     }
 
     @Override
-    public void channelInactive(ChannelHandlerContext ctx) {
+    protected void onClosed() {
         if (exchange != null && !exchange.isDone()) {
             exchange.cancel();
             tracker.requestFinished();
         }
-        ctx.fireChannelInactive();
     }
 
-    @Override
-    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        ReferenceCountUtil.release(evt);
-    }
-
-    @Override
-    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        ctx.close();
-    }
-
-    @Override
-    public Channel channel() {
-        return channel;
-    }
+    // ---------------------------------------------------------------- Downstream
+    // connection(), write, flush, isWritable, alloc, eventLoop and readInProgress are the stream's
 
     @Override
     public boolean secure() {
@@ -100,17 +76,10 @@ final class Http2StreamServerHandler extends ChannelInboundHandlerAdapter implem
 
     @Override
     public String remoteIp() {
-        if (remoteIp == null && channel.parent().remoteAddress() instanceof InetSocketAddress isa && isa.getAddress() != null) {
+        if (remoteIp == null && connection().remoteAddress() instanceof InetSocketAddress isa && isa.getAddress() != null) {
             remoteIp = isa.getAddress().getHostAddress();
         }
         return remoteIp;
-    }
-
-    @Override
-    public boolean readInProgress() {
-        // A stream's reads are driven by the parent connection; flush at once rather than rely
-        // on how the multiplexer batches the child's read completions.
-        return false;
     }
 
     @Override
@@ -125,20 +94,20 @@ final class Http2StreamServerHandler extends ChannelInboundHandlerAdapter implem
 
     @Override
     public void setRequestReading(boolean reading) {
-        channel.config().setAutoRead(reading);
+        setReading(reading);
     }
 
     @Override
     public void exchangeFinished(Exchange ex, boolean reusable) {
         tracker.requestFinished();
         if (!reusable) {
-            channel.close(); // resets the stream: the request body is no longer wanted
+            reset(); // the request body is no longer wanted
         }
     }
 
     @Override
     public void abort() {
-        channel.close();
+        reset();
     }
 
     @Override
