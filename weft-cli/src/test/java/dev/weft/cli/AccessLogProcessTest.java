@@ -128,6 +128,11 @@ class AccessLogProcessTest {
         return client.send(b.build(), BodyHandlers.discarding()).statusCode();
     }
 
+    private String adminStats() throws Exception {
+        return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/stats")).build(),
+                BodyHandlers.ofString()).body();
+    }
+
     private List<JsonNode> fileLines(Path file) throws Exception {
         List<JsonNode> out = new ArrayList<>();
         if (Files.exists(file)) {
@@ -196,6 +201,8 @@ class AccessLogProcessTest {
         var reopened = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/reopen_logs"))
                 .POST(HttpRequest.BodyPublishers.noBody()).build(), BodyHandlers.ofString());
         assertThat(reopened.statusCode()).isEqualTo(200);
+        // the writer reopens on its next turn: a line written before that still goes to the moved file
+        await().atMost(BOUND).until(() -> adminStats().contains("access_log.reopened: 1\n"));
         assertThat(send("GET", "/api/two", null, null)).isEqualTo(200);
 
         // then: the new line is in a new file at the configured path, the old one stays rotated

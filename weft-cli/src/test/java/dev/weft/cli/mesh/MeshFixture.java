@@ -68,8 +68,16 @@ final class MeshFixture implements AutoCloseable {
         startControlPlane();
     }
 
-    /** Starts the control plane: on free ports the first time, on the same ports (and data) after a stop. */
+    /**
+     * Starts the control plane: on free ports the first time, on the same ports (and data) after a stop. The
+     * ports come from below the ephemeral range, so no reconnecting sidecar can hold one as its local port when
+     * the control plane binds it again.
+     */
     void startControlPlane() throws Exception {
+        if (xdsPort == 0) {
+            xdsPort = Ports.findFree();
+            apiPort = Ports.findFree();
+        }
         ControlPlaneConfig config = ControlPlaneConfig.defaults(dataDir).withPorts(xdsPort, apiPort)
                 .withSidecarTtl(sidecarTtl);
         if (views) {

@@ -16,6 +16,7 @@ import dev.weft.controlplane.client.ControlPlaneClient;
 import dev.weft.controlplane.client.ControlPlaneException;
 import dev.weft.controlplane.client.ServiceGraph;
 import dev.weft.controlplane.client.ServiceStats;
+import dev.weft.testkit.Ports;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -182,10 +183,8 @@ class StatsViewsTest {
         // given: an admin address where nothing listens
         AtomicReference<String> chat = new AtomicReference<>(requests("destination", "client", "chat", "200", 5, 5, 0));
         connect(Nodes.sidecar("chat-1", "chat", 15006, 8001, 15001, null, Map.of()), admin(chat));
-        String goneAddress;
-        try (java.net.ServerSocket gone = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            goneAddress = "127.0.0.1:" + gone.getLocalPort();
-        }
+        // nothing listens there (below the ephemeral range, so not the port-0 listener below either)
+        String goneAddress = "127.0.0.1:" + Ports.findFree();
         connect(Nodes.sidecar("chat-2", "chat", 15007, 8002, 15002, null, Map.of()), goneAddress);
         // and an admin listener without metrics
         HttpServer noMetrics = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 8);

@@ -155,10 +155,11 @@ public final class ProxyMetrics implements Telemetry.Sink {
 
         @Override
         public void onComplete(RequestInfo info) {
-            requests.record(info, destination);
             if (info.usage() instanceof ModelUsage u) {
                 models.record(info, u, destination);
             }
+            // the request counter last: a scrape that counts the request sees everything else recorded for it
+            requests.record(info, destination);
         }
     }
 }

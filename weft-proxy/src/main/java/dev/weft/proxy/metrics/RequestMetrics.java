@@ -92,12 +92,13 @@ public final class RequestMetrics {
     /** Records one completed exchange; {@code destination} when this proxy is the destination (inbound). */
     void record(RequestInfo info, boolean destination) {
         Series s = series(info, destination);
-        s.requests.increment();
         if (info.startNanos() != 0 && info.endNanos() != 0) {
             s.duration.record(info.endNanos() - info.startNanos());
         }
         s.requestBytes.record(info.requestBodyBytes());
         s.responseBytes.record(info.responseBodyBytes());
+        // last: a scrape that counts this request also sees its duration and sizes
+        s.requests.increment();
     }
 
     private Series series(RequestInfo info, boolean destination) {

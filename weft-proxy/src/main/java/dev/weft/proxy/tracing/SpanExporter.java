@@ -174,12 +174,13 @@ public final class SpanExporter implements AutoCloseable {
         }
         try {
             transport.post(encoder.encode(batch, serviceName), encoder.contentType());
-            reportsSent.increment();
+            // spans first: who sees a report counted sees its spans counted
             spansSent.add(batch.size());
+            reportsSent.increment();
             failureLogged = false;
         } catch (IOException | RuntimeException e) {
-            reportsFailed.increment();
             spansFailed.add(batch.size());
+            reportsFailed.increment();
             if (!failureLogged) {
                 // once per run of failures: a collector that is down must not flood the log
                 LOG.warn("tracing {}: report of {} spans failed: {} (further failures are counted in "
