@@ -2,6 +2,7 @@ package dev.weft.bench.peers;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -56,6 +57,8 @@ final class PeerResults {
 
     /** rate → target → latency, for the headline rates. */
     final Map<Integer, Map<String, Latency>> headline = new LinkedHashMap<>();
+    /** target → latency at {@link PeersOptions#TARGET_RATE} in each interleaved round, in round order. */
+    final Map<String, List<Latency>> rounds = new LinkedHashMap<>();
     /** target → latency at each rate it kept up with (and the first it did not). */
     final Map<String, List<Latency>> curve = new LinkedHashMap<>();
     final Map<String, LoadTools.WrkResult> throughput = new LinkedHashMap<>();
@@ -73,6 +76,32 @@ final class PeerResults {
     Duration elapsed;
     String loadAverageAtStart;
     String loadAverageAtEnd;
+
+    void addRound(String target, Latency latency) {
+        rounds.computeIfAbsent(target, t -> new ArrayList<>()).add(latency);
+    }
+
+    /**
+     * The median over the rounds of what {@code target} added to direct's p99 in the same round; NaN without
+     * rounds, or when a round of it or of direct did not keep up (then the rounds measured the machine).
+     */
+    double medianAddedP99(String target) {
+        List<Latency> own = rounds.get(target);
+        List<Latency> direct = rounds.get(Target.DIRECT);
+        if (own == null || direct == null || own.isEmpty() || own.size() != direct.size()) {
+            return Double.NaN;
+        }
+        double[] added = new double[own.size()];
+        for (int i = 0; i < added.length; i++) {
+            if (!own.get(i).keptUp() || !direct.get(i).keptUp()) {
+                return Double.NaN;
+            }
+            added[i] = own.get(i).p99() - direct.get(i).p99();
+        }
+        Arrays.sort(added);
+        int n = added.length;
+        return n % 2 == 1 ? added[n / 2] : (added[n / 2 - 1] + added[n / 2]) / 2;
+    }
 
     void addCurvePoint(String target, Latency latency) {
         curve.computeIfAbsent(target, t -> new ArrayList<>()).add(latency);

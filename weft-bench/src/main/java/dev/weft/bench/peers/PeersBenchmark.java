@@ -100,6 +100,7 @@ public final class PeersBenchmark {
         results.machine = Machine.describe(fleet.weftPid());
         warmUp();
         headlineLatency();
+        rounds();
         curve();
         maxThroughput();
         cpuAndMemory();
@@ -132,6 +133,23 @@ public final class PeersBenchmark {
             for (Target target : fleet.targets()) {
                 Latency latency = openLoop(target, rate, options.latencyPhase(), options.latencyWarmup());
                 results.headline.computeIfAbsent(rate, r -> new LinkedHashMap<>()).put(target.name(), latency);
+            }
+        }
+    }
+
+    /**
+     * The target rate again, in interleaved rounds: one run per target gave a p99 that moved with whatever the
+     * machine did during that run (direct's own p99 came out above every proxy's once). Each round runs every
+     * single-hop target once, in an order rotated by one per round, so no target always runs first or right
+     * after the same neighbour; the report takes the median over the rounds of each one's added p99.
+     */
+    private void rounds() throws Exception {
+        for (int round = 0; round < options.rounds(); round++) {
+            progress("p99 round " + (round + 1) + " of " + options.rounds() + " at " + PeersOptions.TARGET_RATE + " requests/s");
+            for (int i = 0; i < CURVE_TARGETS.size(); i++) {
+                String name = CURVE_TARGETS.get((i + round) % CURVE_TARGETS.size());
+                results.addRound(name, openLoop(fleet.target(name), PeersOptions.TARGET_RATE, options.roundPhase(),
+                        Duration.ofSeconds(1)));
             }
         }
     }

@@ -21,12 +21,16 @@ record PeersOptions(
         Duration throughputPhase,
         Duration cpuPhase,
         int h2Requests,
-        int sseEvents) {
+        int sseEvents,
+        int rounds,
+        Duration roundPhase) {
 
     static final String USAGE = "usage: java -jar weft-bench.jar peers [--quick] [--soak 10m|0] [--repo DIR] [--no-docs]";
 
     /** The rates of the added-latency table (HTTP/1.1, 16 connections), as the issue names them. */
     static final List<Integer> HEADLINE_RATES = List.of(1_000, 5_000);
+    /** The rate of the target "added p99 no worse than HAProxy's", measured again in interleaved rounds. */
+    static final int TARGET_RATE = 1_000;
     /** The rate of the CPU and memory-under-load phase. */
     static final int CPU_RATE = 5_000;
     /** The rate of the soak. */
@@ -55,12 +59,12 @@ record PeersOptions(
             return new PeersOptions(true, soak, repo, writeDocs,
                     Duration.ofSeconds(6), Duration.ofSeconds(2),
                     List.of(1_000, 5_000, 10_000, 20_000), Duration.ofSeconds(5),
-                    Duration.ofSeconds(5), Duration.ofSeconds(8), 30_000, 200);
+                    Duration.ofSeconds(5), Duration.ofSeconds(8), 30_000, 200, 2, Duration.ofSeconds(4));
         }
         return new PeersOptions(false, soak, repo, writeDocs,
                 Duration.ofSeconds(20), Duration.ofSeconds(5),
                 List.of(500, 1_000, 2_000, 5_000, 10_000, 20_000), Duration.ofSeconds(15),
-                Duration.ofSeconds(15), Duration.ofSeconds(20), 200_000, 1_000);
+                Duration.ofSeconds(15), Duration.ofSeconds(20), 200_000, 1_000, 6, Duration.ofSeconds(10));
     }
 
     /** The command line that reproduces this run, for the report. */
