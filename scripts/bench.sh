@@ -4,7 +4,7 @@
 # in the same run: HTTP/1.1, HTTP/2, SSE and gRPC. Prints the tables and rewrites the generated region
 # of docs/benchmarks.md and its plots (docs/benchmarks/*.png).
 # Usage: scripts/bench.sh [--quick] [--soak 10m|0] [--no-docs]
-#   full mode: about 35 minutes, a 10-minute soak included; --quick: about 8 minutes, no soak.
+#   full mode: about 40 minutes, a 10-minute soak included; --quick: about 8 minutes, no soak.
 # Needs: a JDK 17+, Maven (first run), nginx, haproxy, wrk, h2load (nghttp2-client), taskset (util-linux).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -423,7 +423,7 @@ final class PeerReport {
                 + "(above 0 means other work shared the cores, and the figures move with it)",
                 results.loadAverageAtStart, results.loadAverageAtEnd);
         line("");
-        line("Regenerate: `scripts/bench.sh` (full: about 35 minutes, the 10-minute soak included; `--soak 0` skips it) "
+        line("Regenerate: `scripts/bench.sh` (full: about 40 minutes, the 10-minute soak included; `--soak 0` skips it) "
                 + "or `scripts/bench.sh --quick` (about 8 minutes, no soak). The script builds the jars when missing and "
                 + "runs `java -jar weft-bench/target/weft-bench.jar peers`. Numbers from a machine with other work on it "
                 + "are provisional.");
