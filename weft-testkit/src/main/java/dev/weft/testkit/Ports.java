@@ -1,5 +1,6 @@
 package dev.weft.testkit;
 
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -51,9 +52,11 @@ public final class Ports {
 
     /** The first port of the ephemeral range {@code file} gives ("low high"), or 32768 when it cannot be read. */
     static int ephemeralLow(Path file) {
-        try {
-            String[] range = Files.readString(file).trim().split("\\s+");
-            return Integer.parseInt(range[0]);
+        // read as a stream: procfs reports a size of 0, and Files.readString/readAllBytes, which size their buffer
+        // by it, returned "3" for this file (JDK 17 and 25, kernel 6.18)
+        try (BufferedReader reader = Files.newBufferedReader(file)) {
+            String line = reader.readLine();
+            return Integer.parseInt(line.trim().split("\\s+")[0]);
         } catch (IOException | RuntimeException e) {
             return DEFAULT_EPHEMERAL_LOW;
         }
